@@ -1,0 +1,402 @@
+//! Walk the inputs, clean or check every file in parallel, with progress.
+
+use crate::findings::Scan;
+use crate::policy::Policy;
+use crate::sniff::{self, Format};
+use crate::write::{self, WriteOptions, Written};
+use crate::{verify, Error};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The folder that receives cleaned copies when `--out` is not given.
+pub const DEFAULT_OUT: &str = "cleaned";
+
+/// Where cleaned files go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// `cleaned/` inside each input folder (or next to each input file).
+    Beside,
+    /// Under this folder, keeping paths relative to each input folder.
+    Dir(PathBuf),
+    /// Over the originals.
+    InPlace,
+}
+
+/// What to do with each file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Check,
+    Clean(Output),
+}
+
+/// Everything a batch run needs to know.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub mode: Mode,
+    pub policy: Policy,
+    /// Also decode input and output and require identical pixels.
+    pub decode_check: bool,
+    pub force: bool,
+    /// Worker threads; 0 means one per core.
+    pub jobs: usize,
+    pub progress: bool,
+}
+
+/// The outcome for one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// A cleaned file was written.
+    Cleaned,
+    /// Nothing to remove (a copy is still written to the output folder).
+    AlreadyClean,
+    /// `check`: the file holds something the policy would remove.
+    Leaks,
+    /// A format photoscrub does not clean; nothing written.
+    Refused,
+    /// Damaged input, failed verification or a write error; nothing written.
+    Failed,
+}
+
+/// What happened to one file.
+#[derive(Clone, Debug)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub format: Option<Format>,
+    pub status: Status,
+    pub output: Option<PathBuf>,
+    pub scan: Scan,
+    pub error: Option<String>,
+}
+
+impl FileReport {
+    fn failed(path: &Path, format: Option<Format>, error: &Error) -> FileReport {
+        let status = match error {
+            Error::Unsupported(_) => Status::Refused,
+            _ => Status::Failed,
+        };
+        FileReport {
+            path: path.to_path_buf(),
+            format,
+            status,
+            output: None,
+            scan: Scan::default(),
+            error: Some(error.to_string()),
+        }
+    }
+}
+
+/// All files of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    pub files: Vec<FileReport>,
+    /// Files that are not photos or videos (counted, not reported).
+    pub skipped: usize,
+    /// Whether this was a `check` (nothing written) rather than a `clean`.
+    pub checked: bool,
+}
+
+/// One file to process, and where its cleaned copy goes.
+#[derive(Clone, Debug)]
+struct Job {
+    input: PathBuf,
+    output: Option<PathBuf>,
+}
+
+enum Planned {
+    Job(Job),
+    Failed(FileReport),
+}
+
+/// Checks or cleans every file under `paths`.
+pub fn run(paths: &[PathBuf], options: &Options) -> Batch {
+    let planned: Vec<Planned> = paths.iter().flat_map(|p| plan(p, &options.mode)).collect();
+    let bar = progress_bar(planned.len(), options.progress);
+    let work = || {
+        planned
+            .into_par_iter()
+            .map(|p| {
+                let report = match p {
+                    Planned::Job(job) => process(&job, options),
+                    Planned::Failed(report) => Some(report),
+                };
+                bar.inc(1);
+                report
+            })
+            .collect::<Vec<_>>()
+    };
+    let results = match rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs)
+        .build()
+    {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    };
+    bar.finish_and_clear();
+    if matches!(options.mode, Mode::Clean(Output::Beside | Output::Dir(_))) {
+        write::sync_all();
+    }
+    let skipped = results.iter().filter(|r| r.is_none()).count();
+    Batch {
+        files: results.into_iter().flatten().collect(),
+        skipped,
+        checked: options.mode == Mode::Check,
+    }
+}
+
+fn progress_bar(len: usize, shown: bool) -> ProgressBar {
+    if !shown || len < 2 {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} files  {elapsed} (about {eta} left)")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The jobs for one command-line argument: a file, or every file in a folder.
+fn plan(path: &Path, mode: &Mode) -> Vec<Planned> {
+    let failed = |p: &Path, e: String| Planned::Failed(FileReport::failed(p, None, &Error::Io(e)));
+    match fs::metadata(path) {
+        Err(e) => vec![failed(path, format!("cannot read {}: {e}", path.display()))],
+        Ok(meta) if meta.is_dir() => plan_folder(path, mode),
+        Ok(meta) if meta.is_file() => {
+            let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let output = output_path(mode, parent, &name, path);
+            vec![Planned::Job(Job {
+                input: path.to_path_buf(),
+                output,
+            })]
+        }
+        Ok(_) => vec![failed(
+            path,
+            format!("{} is not a regular file", path.display()),
+        )],
+    }
+}
+
+fn plan_folder(root: &Path, mode: &Mode) -> Vec<Planned> {
+    let excluded = excluded_folder(root, mode);
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !(e.file_type().is_dir() && is_same(e.path(), excluded.as_deref())));
+    let mut planned = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let relative = e
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(e.path())
+                    .to_path_buf();
+                let output = output_path(mode, root, &relative, e.path());
+                planned.push(Planned::Job(Job {
+                    input: e.into_path(),
+                    output,
+                }));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let path = e.path().unwrap_or(root).to_path_buf();
+                let message = format!("cannot read {}: {e}", path.display());
+                planned.push(Planned::Failed(FileReport::failed(
+                    &path,
+                    None,
+                    &Error::Io(message),
+                )));
+            }
+        }
+    }
+    planned
+}
+
+/// The output folder inside `root` that the walker must not descend into.
+fn excluded_folder(root: &Path, mode: &Mode) -> Option<PathBuf> {
+    let folder = match mode {
+        Mode::Clean(Output::Beside) => root.join(DEFAULT_OUT),
+        Mode::Clean(Output::Dir(dir)) => dir.clone(),
+        _ => return None,
+    };
+    Some(fs::canonicalize(&folder).unwrap_or(folder))
+}
+
+fn is_same(path: &Path, other: Option<&Path>) -> bool {
+    other.is_some_and(|o| fs::canonicalize(path).is_ok_and(|p| p == o))
+}
+
+fn output_path(mode: &Mode, base: &Path, relative: &Path, input: &Path) -> Option<PathBuf> {
+    match mode {
+        Mode::Check => None,
+        Mode::Clean(Output::Beside) => Some(base.join(DEFAULT_OUT).join(relative)),
+        Mode::Clean(Output::Dir(dir)) => Some(dir.join(relative)),
+        Mode::Clean(Output::InPlace) => Some(input.to_path_buf()),
+    }
+}
+
+/// Reads, checks or cleans, verifies and writes one file. `None`: not an image.
+fn process(job: &Job, options: &Options) -> Option<FileReport> {
+    let bytes = match read_if_image(&job.input) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return None,
+        Err(e) => return Some(FileReport::failed(&job.input, None, &e)),
+    };
+    let format = sniff::sniff(&bytes);
+    let result = match options.mode {
+        Mode::Check => check(&bytes, options),
+        Mode::Clean(ref output) => clean(job, &bytes, output, options),
+    };
+    Some(match result {
+        Ok((status, output, scan)) => FileReport {
+            path: job.input.clone(),
+            format,
+            status,
+            output,
+            scan,
+            error: None,
+        },
+        Err(e) => FileReport::failed(&job.input, format, &e),
+    })
+}
+
+/// The whole file, or `None` if its first bytes are not a known format.
+fn read_if_image(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    let io = |e: std::io::Error| Error::Io(format!("cannot read {}: {e}", path.display()));
+    let mut file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len() as usize;
+    let mut bytes = Vec::with_capacity(len + 1);
+    (&mut file)
+        .take(sniff::SNIFF_LEN as u64)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.is_empty() {
+        return Err(Error::Malformed(format!(
+            "{} is empty (0 bytes)",
+            path.display()
+        )));
+    }
+    if sniff::sniff(&bytes).is_none() {
+        return match named_like_media(path) {
+            true => Err(Error::Malformed(format!(
+                "{} is named like a photo or video, but its content is not one this tool knows",
+                path.display()
+            ))),
+            false => Ok(None),
+        };
+    }
+    file.read_to_end(&mut bytes).map_err(io)?;
+    Ok(Some(bytes))
+}
+
+/// File extensions of photos and videos: such a file with unknown content
+/// is an error to report, not a file to skip.
+fn named_like_media(path: &Path) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "jpg", "jpeg", "jpe", "jfif", "png", "webp", "gif", "heic", "heif", "hif", "avif", "jxl",
+        "tif", "tiff", "dng", "cr2", "cr3", "nef", "arw", "raf", "rw2", "orf", "mp4", "mov", "m4v",
+        "3gp",
+    ];
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    EXTENSIONS
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(ext))
+}
+
+type Outcome = (Status, Option<PathBuf>, Scan);
+
+fn check(bytes: &[u8], options: &Options) -> Result<Outcome, Error> {
+    let scan = crate::scan(bytes)?.judge(&options.policy);
+    let status = if scan.any_removed() {
+        Status::Leaks
+    } else {
+        Status::AlreadyClean
+    };
+    Ok((status, None, scan))
+}
+
+fn clean(job: &Job, bytes: &[u8], output: &Output, options: &Options) -> Result<Outcome, Error> {
+    let ((status, _, scan), cleaned) = clean_bytes(bytes, options)?;
+    let target = job
+        .output
+        .as_deref()
+        .expect("clean jobs have an output path");
+    let in_place = *output == Output::InPlace;
+    if !in_place
+        && is_same(
+            target,
+            Some(&fs::canonicalize(&job.input).unwrap_or_default()),
+        )
+    {
+        return Err(Error::Io(
+            "the output would overwrite the original (use --in-place to clean originals)".into(),
+        ));
+    }
+    let changed = status == Status::Cleaned;
+    if in_place && !changed {
+        return Ok((status, None, scan));
+    }
+    // An already-clean file is copied as it is, not as rebuilt.
+    let data = match &cleaned {
+        Some(cleaned) if changed => &cleaned[..],
+        _ => bytes,
+    };
+    let write_options = WriteOptions {
+        force: options.force || in_place,
+        sync: in_place,
+    };
+    let _: Written = write::write_atomic(&job.input, target, data, write_options)?;
+    Ok((status, Some(target.to_path_buf()), scan))
+}
+
+/// Checks or cleans one file read from standard input; returns the report
+/// and, when cleaning succeeded, the bytes for standard output.
+pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>>) {
+    let path = PathBuf::from("-");
+    let format = sniff::sniff(bytes);
+    let result = match options.mode {
+        Mode::Check => check(bytes, options).map(|outcome| (outcome, None)),
+        Mode::Clean(_) => clean_bytes(bytes, options),
+    };
+    match result {
+        Ok(((status, output, scan), cleaned)) => {
+            let report = FileReport {
+                path,
+                format,
+                status,
+                output,
+                scan,
+                error: None,
+            };
+            (report, cleaned)
+        }
+        Err(e) => (FileReport::failed(&path, format, &e), None),
+    }
+}
+
+fn clean_bytes(bytes: &[u8], options: &Options) -> Result<(Outcome, Option<Vec<u8>>), Error> {
+    let scrubbed = crate::scrub(bytes, &options.policy)?;
+    if options.decode_check {
+        verify::decode_identical(bytes, &scrubbed.bytes)?;
+    }
+    let status = if scrubbed.removed_anything() {
+        Status::Cleaned
+    } else {
+        Status::AlreadyClean
+    };
+    Ok((
+        (status, Some(PathBuf::from("-")), scrubbed.scan),
+        Some(scrubbed.bytes),
+    ))
+}

@@ -1,0 +1,219 @@
+//! Command-line arguments and exit codes; the work is done by the library.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use photoscrub::batch::{self, Batch, Mode, Options, Output, Status};
+use photoscrub::report::{self, Detail};
+use photoscrub::{Category, Policy};
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+/// Exit code: everything went well (check: nothing would leak).
+pub const OK: i32 = 0;
+/// Exit code: `check` found something that would leak.
+pub const LEAKS: i32 = 1;
+/// Exit code: the command line was wrong.
+pub const USAGE: i32 = 2;
+/// Exit code: one or more files failed or were refused.
+pub const FAILED: i32 = 3;
+
+const AFTER_HELP: &str = "\
+Categories: location, people, device, time, preview, text, rendering.
+By default everything but rendering (Orientation, ICC profile) is removed.
+
+Exit codes: 0 all good (check: nothing would leak), 1 check found a leak,
+2 usage error, 3 one or more files failed or were refused.
+
+Drag-and-drop: `photoscrub PATH...` is the same as `photoscrub clean PATH...`.";
+
+/// Find and remove what your photos would tell a stranger: where they were
+/// taken, who is in them, which camera took them, and hidden previews.
+#[derive(Parser, Debug)]
+#[command(name = "photoscrub", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show what each photo would tell a stranger; change nothing.
+    #[command(after_help = AFTER_HELP)]
+    Check(Common),
+    /// Write cleaned copies (into `cleaned/` next to the originals by default).
+    #[command(after_help = AFTER_HELP)]
+    Clean(CleanArgs),
+}
+
+#[derive(Args, Debug)]
+struct CleanArgs {
+    /// Write cleaned files under DIR, keeping paths relative to each input folder.
+    #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
+    out: Option<PathBuf>,
+    /// Replace the originals with their cleaned versions.
+    #[arg(long)]
+    in_place: bool,
+    /// Replace existing different files at output paths.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// Keep these categories (comma-separated), remove the rest.
+    #[arg(
+        long,
+        value_name = "CATS",
+        value_delimiter = ',',
+        conflicts_with = "only"
+    )]
+    keep: Vec<Category>,
+    /// Remove only these categories (comma-separated), keep the rest.
+    #[arg(long, value_name = "CATS", value_delimiter = ',')]
+    only: Vec<Category>,
+    /// Print JSON Lines (one object per file, then a summary) on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Number of files processed at once (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Extra verification: `decode` also decodes both files and compares pixels.
+    #[arg(long, value_name = "HOW")]
+    verify: Option<Verify>,
+    /// Print only failures and the summary.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    quiet: bool,
+    /// List every finding with where it was found.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Photos or folders (`-` reads one file from standard input).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Verify {
+    /// Decode input and output and require identical pixels.
+    Decode,
+}
+
+/// Parses the command line, runs it, and returns the exit code.
+pub fn run() -> io::Result<i32> {
+    let cli = match Cli::try_parse_from(with_default_command(std::env::args_os().collect())) {
+        Ok(cli) => cli,
+        Err(e) => {
+            e.print()?;
+            return Ok(if e.use_stderr() { USAGE } else { OK });
+        }
+    };
+    let (common, mode, force) = match cli.command {
+        Command::Check(common) => (common, Mode::Check, false),
+        Command::Clean(args) => {
+            let output = match (args.in_place, args.out) {
+                (true, _) => Output::InPlace,
+                (false, Some(dir)) => Output::Dir(dir),
+                (false, None) => Output::Beside,
+            };
+            (args.common, Mode::Clean(output), args.force)
+        }
+    };
+    let options = Options {
+        policy: policy(&common),
+        decode_check: common.verify == Some(Verify::Decode),
+        force,
+        jobs: common.jobs.unwrap_or(0),
+        progress: !common.quiet && !common.json && io::stderr().is_terminal(),
+        mode,
+    };
+    if common.paths.iter().any(|p| p.as_os_str() == "-") {
+        return run_stdin(&common, &options);
+    }
+    let batch = batch::run(&common.paths, &options);
+    print_report(&batch, &common)?;
+    Ok(exit_code(&batch))
+}
+
+/// `photoscrub PATH...` means `photoscrub clean PATH...`.
+fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+    let known = ["check", "clean", "help", "-h", "--help", "-V", "--version"];
+    if args.len() > 1 && !known.contains(&first) {
+        args.insert(1, "clean".into());
+    }
+    args
+}
+
+fn policy(common: &Common) -> Policy {
+    if common.only.is_empty() {
+        Policy::keep(&common.keep)
+    } else {
+        Policy::only(&common.only)
+    }
+}
+
+fn run_stdin(common: &Common, options: &Options) -> io::Result<i32> {
+    if common.paths.len() != 1 {
+        eprintln!("photoscrub: `-` (standard input) cannot be combined with other paths");
+        return Ok(USAGE);
+    }
+    if matches!(options.mode, Mode::Clean(Output::Dir(_) | Output::InPlace)) {
+        eprintln!(
+            "photoscrub: with `-` the cleaned file goes to standard output; drop --out/--in-place"
+        );
+        return Ok(USAGE);
+    }
+    let mut input = Vec::new();
+    io::stdin().lock().read_to_end(&mut input)?;
+    let (file, cleaned) = batch::run_stdin(&input, options);
+    if let Some(bytes) = cleaned {
+        let mut stdout = io::stdout().lock();
+        stdout.write_all(&bytes)?;
+        stdout.flush()?;
+    }
+    let batch = Batch {
+        files: vec![file],
+        skipped: 0,
+        checked: options.mode == Mode::Check,
+    };
+    // The cleaned bytes own stdout; the report goes to stderr.
+    let mut stderr = io::stderr().lock();
+    match (common.json, matches!(options.mode, Mode::Check)) {
+        (true, true) => report::write_json(&batch, &mut io::stdout().lock())?,
+        (true, false) => report::write_json(&batch, &mut stderr)?,
+        (false, _) => report::write_human(&batch, detail(common), &mut stderr)?,
+    }
+    Ok(exit_code(&batch))
+}
+
+fn print_report(batch: &Batch, common: &Common) -> io::Result<()> {
+    if common.json {
+        let mut stdout = io::stdout().lock();
+        report::write_json(batch, &mut stdout)?;
+        stdout.flush()
+    } else {
+        let mut stdout = io::stdout().lock();
+        report::write_human(batch, detail(common), &mut stdout)?;
+        stdout.flush()
+    }
+}
+
+fn detail(common: &Common) -> Detail {
+    match (common.quiet, common.verbose) {
+        (true, _) => Detail::Quiet,
+        (_, true) => Detail::Verbose,
+        _ => Detail::Normal,
+    }
+}
+
+fn exit_code(batch: &Batch) -> i32 {
+    let has = |status| batch.files.iter().any(|f| f.status == status);
+    if has(Status::Failed) || has(Status::Refused) {
+        FAILED
+    } else if has(Status::Leaks) {
+        LEAKS
+    } else {
+        OK
+    }
+}

@@ -1,0 +1,510 @@
+//! EXIF (TIFF-structured) metadata: findings, and the allowlist rewrite.
+//!
+//! Reading is done by kamadak-exif. Writing rebuilds a new EXIF block from
+//! an allowlist of tags whose meaning and type are known, so no pointer-like
+//! value of an unknown tag can be copied as a dangling number.
+
+use crate::findings::{Category, Finding, Scan};
+use crate::geo;
+use crate::policy::Policy;
+use crate::Error;
+use exif::{Context, Field, In, Rational, Tag, Value};
+use std::io::Cursor;
+
+/// The signature in front of EXIF data in a JPEG APP1 segment.
+pub const JPEG_SIGNATURE: &[u8] = b"Exif\0\0";
+
+/// A parsed EXIF block.
+pub struct Exif {
+    inner: exif::Exif,
+}
+
+/// What a rebuilt EXIF block must describe about its image.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImageFacts {
+    /// Pixel width and height, from the image data itself.
+    pub dimensions: Option<(u32, u32)>,
+    /// Whether the image carries an ICC profile (then ColorSpace is not sRGB).
+    pub has_icc: bool,
+}
+
+impl Exif {
+    /// Parses TIFF-structured EXIF data (the bytes after `Exif\0\0`).
+    ///
+    /// Any structural error — an offset pointing outside the block, a loop,
+    /// a truncated directory — is an error: a block we cannot read with
+    /// certainty is not cleaned by guesswork.
+    pub fn parse(tiff: &[u8]) -> Result<Exif, Error> {
+        let damaged =
+            |e: &dyn std::fmt::Display| Error::Malformed(format!("EXIF block is damaged ({e})"));
+        let result = exif::Reader::new()
+            .continue_on_error(true)
+            .read_raw(tiff.to_vec());
+        let inner = match result {
+            Ok(inner) => inner,
+            Err(exif::Error::PartialResult(partial)) => {
+                let (inner, errors) = partial.into_inner();
+                // A sub-directory that links to a "next" directory is a
+                // harmless quirk of some writers: every byte was still read.
+                match errors.iter().find(|e| !is_harmless(e)) {
+                    Some(e) => return Err(damaged(e)),
+                    None => inner,
+                }
+            }
+            Err(e) => return Err(damaged(&e)),
+        };
+        Ok(Exif { inner })
+    }
+
+    /// The Orientation value (1–8), if present.
+    pub fn orientation(&self) -> Option<u32> {
+        self.inner
+            .get_field(Tag::Orientation, In::PRIMARY)
+            .and_then(|f| f.value.get_uint(0))
+    }
+
+    /// Everything this block would tell a stranger. `block` prefixes the
+    /// names of the directories (`EXIF` gives `EXIF IFD0`, `EXIF GPS`, …).
+    pub fn scan(&self, block: &str) -> Scan {
+        let mut scan = Scan::default();
+        for field in self.inner.fields() {
+            if let Some(category) = category(field) {
+                let value = display(field);
+                scan.push(Finding::new(
+                    category,
+                    &ifd_name(block, field),
+                    &tag_name(field.tag),
+                    value,
+                ));
+            }
+        }
+        if let Some(size) = self.thumbnail().map(<[u8]>::len) {
+            scan.push(Finding::new(
+                Category::Preview,
+                &format!("{block} IFD1"),
+                "ThumbnailImage",
+                format!("{size} bytes"),
+            ));
+        }
+        scan.locations
+            .extend(self.location(&format!("{block} GPS")));
+        scan
+    }
+
+    /// The embedded thumbnail JPEG, if there is one inside the block.
+    pub fn thumbnail(&self) -> Option<&[u8]> {
+        let get = |tag| self.inner.get_field(tag, In::THUMBNAIL)?.value.get_uint(0);
+        let offset = get(Tag::JPEGInterchangeFormat)? as usize;
+        let len = get(Tag::JPEGInterchangeFormatLength)? as usize;
+        self.inner.buf().get(offset..offset.checked_add(len)?)
+    }
+
+    fn location(&self, source: &str) -> Option<crate::Location> {
+        let get = |tag| self.inner.get_field(tag, In::PRIMARY).map(|f| &f.value);
+        let lat = degrees(get(Tag::GPSLatitude)?, get(Tag::GPSLatitudeRef))?;
+        let lon = degrees(get(Tag::GPSLongitude)?, get(Tag::GPSLongitudeRef))?;
+        let alt = get(Tag::GPSAltitude).and_then(first_rational).map(|a| {
+            let below = get(Tag::GPSAltitudeRef).and_then(|v| v.get_uint(0)) == Some(1);
+            if below {
+                -a
+            } else {
+                a
+            }
+        });
+        let mut location = geo::location(lat, lon, alt, source);
+        location.accuracy = get(Tag::GPSHPositioningError).and_then(first_rational);
+        Some(location)
+    }
+
+    /// Builds a new EXIF block (TIFF bytes, without the `Exif\0\0` signature)
+    /// holding the rendering tags and the allowlisted tags of every category
+    /// `policy` keeps. Maker notes and unknown tags are never written.
+    pub fn rebuild(&self, policy: &Policy, facts: ImageFacts) -> Result<Vec<u8>, Error> {
+        let mut fields: Vec<Field> = self
+            .inner
+            .fields()
+            .filter(|f| is_copied(f, policy))
+            .cloned()
+            .collect();
+        add_rendering_defaults(&mut fields, facts);
+        let thumbnail = self.thumbnail().filter(|_| policy.keeps(Category::Preview));
+        write(&fields, thumbnail, self.inner.little_endian())
+    }
+}
+
+/// A minimal valid EXIF block for an image without one: only rendering tags,
+/// with `orientation`. Returns TIFF bytes without the `Exif\0\0` signature.
+pub fn minimal(orientation: u32, facts: ImageFacts) -> Result<Vec<u8>, Error> {
+    let mut fields = vec![field(
+        Tag::Orientation,
+        Value::Short(vec![orientation as u16]),
+    )];
+    add_rendering_defaults(&mut fields, facts);
+    write(&fields, None, false)
+}
+
+fn is_harmless(error: &exif::Error) -> bool {
+    matches!(error, exif::Error::InvalidFormat("Unexpected next IFD"))
+}
+
+fn write(
+    fields: &[Field],
+    thumbnail: Option<&[u8]>,
+    little_endian: bool,
+) -> Result<Vec<u8>, Error> {
+    let mut writer = exif::experimental::Writer::new();
+    for f in fields {
+        writer.push_field(f);
+    }
+    if let Some(jpeg) = thumbnail {
+        writer.set_jpeg(jpeg, In::THUMBNAIL);
+    }
+    let mut out = Cursor::new(Vec::new());
+    writer
+        .write(&mut out, little_endian)
+        .map_err(|e| Error::Malformed(format!("cannot write the new EXIF block ({e})")))?;
+    Ok(out.into_inner())
+}
+
+/// Whether an original field goes into the rebuilt block.
+fn is_copied(field: &Field, policy: &Policy) -> bool {
+    match category(field) {
+        Some(Category::Rendering) => field.ifd_num == In::PRIMARY,
+        // Thumbnail structure is written by `set_jpeg` together with the image.
+        Some(c) => field.ifd_num == In::PRIMARY && policy.keeps(c) && is_plain_data(field),
+        None => false,
+    }
+}
+
+/// Tags whose value is plain data at a known type: safe to copy as-is.
+/// Maker notes hold offsets into the original block and are never copied.
+fn is_plain_data(field: &Field) -> bool {
+    field.tag.description().is_some()
+        && field.tag != Tag::MakerNote
+        && !matches!(field.value, Value::Unknown(..))
+}
+
+fn field(tag: Tag, value: Value) -> Field {
+    Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value,
+    }
+}
+
+/// Tags that make a rebuilt block validate cleanly, when the original lacks them.
+fn add_rendering_defaults(fields: &mut Vec<Field>, facts: ImageFacts) {
+    let rational = |n| Value::Rational(vec![Rational { num: n, denom: 1 }]);
+    let colour_space = if facts.has_icc { 0xFFFF } else { 1 };
+    let mut defaults = vec![
+        field(Tag::XResolution, rational(72)),
+        field(Tag::YResolution, rational(72)),
+        field(Tag::ResolutionUnit, Value::Short(vec![2])),
+        field(Tag::YCbCrPositioning, Value::Short(vec![1])),
+        field(Tag::ExifVersion, Value::Undefined(b"0232".to_vec(), 0)),
+        field(
+            Tag::ComponentsConfiguration,
+            Value::Undefined(vec![1, 2, 3, 0], 0),
+        ),
+        field(Tag::FlashpixVersion, Value::Undefined(b"0100".to_vec(), 0)),
+        field(Tag::ColorSpace, Value::Short(vec![colour_space])),
+    ];
+    if let Some((w, h)) = facts.dimensions {
+        // The image data is the truth; replace whatever the old block said.
+        fields.retain(|f| f.tag != Tag::PixelXDimension && f.tag != Tag::PixelYDimension);
+        defaults.push(field(Tag::PixelXDimension, Value::Long(vec![w])));
+        defaults.push(field(Tag::PixelYDimension, Value::Long(vec![h])));
+    }
+    for d in defaults {
+        if !fields
+            .iter()
+            .any(|f| f.tag == d.tag && f.ifd_num == In::PRIMARY)
+        {
+            fields.push(d);
+        }
+    }
+}
+
+fn degrees(value: &Value, reference: Option<&Value>) -> Option<f64> {
+    let Value::Rational(parts) = value else {
+        return None;
+    };
+    let part = |i: usize| parts.get(i).map_or(0.0, Rational::to_f64);
+    if parts.is_empty() {
+        return None;
+    }
+    let reference = match reference {
+        Some(Value::Ascii(v)) => v.first().and_then(|s| s.first()).map(|&b| b as char),
+        _ => None,
+    };
+    Some(geo::from_dms(part(0), part(1), part(2), reference))
+}
+
+fn first_rational(value: &Value) -> Option<f64> {
+    match value {
+        Value::Rational(v) => v.first().map(Rational::to_f64),
+        Value::SRational(v) => v.first().map(|r| r.to_f64()),
+        _ => None,
+    }
+}
+
+fn ifd_name(block: &str, field: &Field) -> String {
+    let ifd = match (field.ifd_num, field.tag.context()) {
+        (In::PRIMARY, Context::Tiff) => "IFD0",
+        (_, Context::Exif) => "ExifIFD",
+        (_, Context::Gps) => "GPS",
+        (_, Context::Interop) => "Interop",
+        (In::THUMBNAIL, _) => "IFD1",
+        _ => "IFD",
+    };
+    format!("{block} {ifd}")
+}
+
+fn tag_name(tag: Tag) -> String {
+    if tag.description().is_some() {
+        tag.to_string()
+    } else {
+        format!("0x{:04X}", tag.number())
+    }
+}
+
+/// A printable value; binary blobs are shown by size only.
+fn display(field: &Field) -> String {
+    match &field.value {
+        Value::Undefined(bytes, _) | Value::Byte(bytes) if bytes.len() > 64 => {
+            format!("{} bytes", bytes.len())
+        }
+        Value::Undefined(..) | Value::Byte(..) if is_xp_tag(field.tag) => xp_string(&field.value),
+        Value::Undefined(bytes, _) if field.tag == Tag::UserComment => user_comment(bytes),
+        Value::Ascii(lines) => lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Unknown(kind, count, _) => format!("{count} values of unknown type {kind}"),
+        _ => field.display_value().with_unit(()).to_string(),
+    }
+}
+
+/// UserComment: an 8-byte character code, then the text.
+fn user_comment(bytes: &[u8]) -> String {
+    let (code, text) = bytes.split_at(bytes.len().min(8));
+    let text = if code.starts_with(b"UNICODE") {
+        let units: Vec<u16> = text
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        String::from_utf8_lossy(text).into_owned()
+    };
+    text.trim_end_matches(['\0', ' ']).to_string()
+}
+
+/// Windows XP tags hold UTF-16LE text in BYTE arrays.
+fn is_xp_tag(tag: Tag) -> bool {
+    tag.context() == Context::Tiff && (0x9C9B..=0x9C9F).contains(&tag.number())
+}
+
+fn xp_string(value: &Value) -> String {
+    let (Value::Byte(b) | Value::Undefined(b, _)) = value else {
+        return String::new();
+    };
+    let units: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16_lossy(&units)
+        .trim_end_matches('\0')
+        .to_string()
+}
+
+/// The category of a field; `None` for structure (directory pointers,
+/// thumbnail layout) that tells nothing by itself.
+fn category(field: &Field) -> Option<Category> {
+    let tag = field.tag;
+    match tag.context() {
+        Context::Gps => Some(gps_category(tag)),
+        Context::Interop => Some(Category::Rendering),
+        _ if field.ifd_num == In::THUMBNAIL => None,
+        _ => tiff_category(tag),
+    }
+}
+
+fn gps_category(tag: Tag) -> Category {
+    match tag {
+        Tag::GPSTimeStamp | Tag::GPSDateStamp => Category::Time,
+        _ => Category::Location,
+    }
+}
+
+fn tiff_category(tag: Tag) -> Option<Category> {
+    use Category::*;
+    let category = match tag {
+        Tag::ExifIFDPointer | Tag::GPSInfoIFDPointer | Tag::InteropIFDPointer => return None,
+        Tag::JPEGInterchangeFormat | Tag::JPEGInterchangeFormatLength => return None,
+        Tag::Orientation
+        | Tag::XResolution
+        | Tag::YResolution
+        | Tag::ResolutionUnit
+        | Tag::YCbCrPositioning
+        | Tag::YCbCrSubSampling
+        | Tag::YCbCrCoefficients
+        | Tag::ReferenceBlackWhite
+        | Tag::WhitePoint
+        | Tag::PrimaryChromaticities
+        | Tag::TransferFunction
+        | Tag::ColorSpace
+        | Tag::ExifVersion
+        | Tag::FlashpixVersion
+        | Tag::ComponentsConfiguration
+        | Tag::PixelXDimension
+        | Tag::PixelYDimension
+        | Tag::Gamma => Rendering,
+        Tag::Artist | Tag::Copyright | Tag::CameraOwnerName => People,
+        Tag::DateTime
+        | Tag::DateTimeOriginal
+        | Tag::DateTimeDigitized
+        | Tag::SubSecTime
+        | Tag::SubSecTimeOriginal
+        | Tag::SubSecTimeDigitized
+        | Tag::OffsetTime
+        | Tag::OffsetTimeOriginal
+        | Tag::OffsetTimeDigitized => Time,
+        Tag::ImageDescription | Tag::UserComment => Text,
+        _ => return Some(by_number(tag)),
+    };
+    Some(category)
+}
+
+/// Tags kamadak-exif has no name for, by number.
+fn by_number(tag: Tag) -> Category {
+    match tag.number() {
+        0x9C9D => Category::People,                          // XPAuthor
+        0x9C9B | 0x9C9C | 0x9C9E | 0x9C9F => Category::Text, // XPTitle, XPComment, XPKeywords, XPSubject
+        0x010D | 0x011D => Category::Text,                   // DocumentName, PageName
+        _ => Category::Device,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        let fields = [
+            field(Tag::Orientation, Value::Short(vec![6])),
+            field(Tag::Make, Value::Ascii(vec![b"Acme".to_vec()])),
+            field(Tag::Artist, Value::Ascii(vec![b"Jane Parent".to_vec()])),
+            field(
+                Tag::DateTimeOriginal,
+                Value::Ascii(vec![b"2024:09:14 09:30:12".to_vec()]),
+            ),
+            field(Tag::BodySerialNumber, Value::Ascii(vec![b"SN123".to_vec()])),
+            field(Tag::GPSLatitudeRef, Value::Ascii(vec![b"S".to_vec()])),
+            field(
+                Tag::GPSLatitude,
+                Value::Rational(vec![
+                    Rational { num: 33, denom: 1 },
+                    Rational { num: 52, denom: 1 },
+                    Rational {
+                        num: 768,
+                        denom: 100,
+                    },
+                ]),
+            ),
+            field(Tag::GPSLongitudeRef, Value::Ascii(vec![b"E".to_vec()])),
+            field(
+                Tag::GPSLongitude,
+                Value::Rational(vec![
+                    Rational { num: 151, denom: 1 },
+                    Rational { num: 12, denom: 1 },
+                    Rational {
+                        num: 3348,
+                        denom: 100,
+                    },
+                ]),
+            ),
+        ];
+        write(&fields, None, false).unwrap()
+    }
+
+    #[test]
+    fn scan_decodes_gps_and_categorises() {
+        let exif = Exif::parse(&sample()).unwrap();
+        let scan = exif.scan("EXIF");
+        let loc = scan.valid_location().expect("a location");
+        assert!((loc.lat + 33.8688).abs() < 1e-4, "{}", loc.lat);
+        assert!((loc.lon - 151.2093).abs() < 1e-4, "{}", loc.lon);
+        let cat = |tag: &str| {
+            scan.findings
+                .iter()
+                .find(|f| f.tag == tag)
+                .map(|f| f.category)
+        };
+        assert_eq!(cat("Artist"), Some(Category::People));
+        assert_eq!(cat("Make"), Some(Category::Device));
+        assert_eq!(cat("BodySerialNumber"), Some(Category::Device));
+        assert_eq!(cat("DateTimeOriginal"), Some(Category::Time));
+        assert_eq!(cat("GPSLatitude"), Some(Category::Location));
+        assert_eq!(cat("Orientation"), Some(Category::Rendering));
+    }
+
+    #[test]
+    fn rebuild_keeps_only_rendering_by_default() {
+        let exif = Exif::parse(&sample()).unwrap();
+        let facts = ImageFacts {
+            dimensions: Some((64, 48)),
+            has_icc: false,
+        };
+        let rebuilt = Exif::parse(&exif.rebuild(&Policy::default(), facts).unwrap()).unwrap();
+        assert_eq!(rebuilt.orientation(), Some(6));
+        let scan = rebuilt.scan("EXIF");
+        assert!(
+            scan.findings
+                .iter()
+                .all(|f| f.category == Category::Rendering),
+            "{scan:?}"
+        );
+        assert!(scan.locations.is_empty());
+    }
+
+    #[test]
+    fn rebuild_keeps_what_the_policy_keeps() {
+        let exif = Exif::parse(&sample()).unwrap();
+        let policy = Policy::keep(&[Category::Time]);
+        let rebuilt = Exif::parse(&exif.rebuild(&policy, ImageFacts::default()).unwrap()).unwrap();
+        let scan = rebuilt.scan("EXIF");
+        assert!(scan.findings.iter().any(|f| f.tag == "DateTimeOriginal"));
+        assert!(!scan
+            .findings
+            .iter()
+            .any(|f| f.category == Category::Location));
+    }
+
+    #[test]
+    fn zero_denominators_are_invalid_not_a_crash() {
+        let fields = [
+            field(
+                Tag::GPSLatitude,
+                Value::Rational(vec![Rational { num: 0, denom: 0 }; 3]),
+            ),
+            field(
+                Tag::GPSLongitude,
+                Value::Rational(vec![Rational { num: 5, denom: 0 }; 3]),
+            ),
+        ];
+        let exif = Exif::parse(&write(&fields, None, true).unwrap()).unwrap();
+        let scan = exif.scan("EXIF");
+        assert_eq!(scan.locations.len(), 1);
+        assert!(scan.locations[0].invalid.is_some());
+    }
+
+    #[test]
+    fn damaged_offsets_are_an_error() {
+        let mut bytes = sample();
+        // The IFD0 offset in the header points far outside the block.
+        bytes[4..8].copy_from_slice(&0x00FF_FFF0u32.to_be_bytes());
+        assert!(Exif::parse(&bytes).is_err());
+    }
+}

@@ -1,0 +1,76 @@
+//! Which categories to remove and which to keep.
+
+use crate::findings::Category;
+
+/// The user's choice of what to remove.
+///
+/// The default removes every category but [`Category::Rendering`], which is
+/// never removed: it is what shows the picture the right way up and in the
+/// right colours.
+///
+/// ```
+/// use photoscrub::{Category, Policy};
+/// let keep_time = Policy::keep(&[Category::Time]);
+/// assert!(keep_time.removes(Category::Location));
+/// assert!(!keep_time.removes(Category::Time));
+/// let only_location = Policy::only(&[Category::Location]);
+/// assert!(!only_location.removes(Category::Device));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    remove: [bool; 7],
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::keep(&[])
+    }
+}
+
+impl Policy {
+    /// Removes everything except `kept` (and rendering).
+    pub fn keep(kept: &[Category]) -> Policy {
+        Policy::from_fn(|c| !kept.contains(&c))
+    }
+
+    /// Removes only `removed` (never rendering).
+    pub fn only(removed: &[Category]) -> Policy {
+        Policy::from_fn(|c| removed.contains(&c))
+    }
+
+    fn from_fn(remove: impl Fn(Category) -> bool) -> Policy {
+        let mut policy = Policy { remove: [false; 7] };
+        for c in Category::ALL {
+            policy.remove[c as usize] = c != Category::Rendering && remove(c);
+        }
+        policy
+    }
+
+    /// Whether this policy removes `category`.
+    pub fn removes(&self, category: Category) -> bool {
+        self.remove[category as usize]
+    }
+
+    /// Whether this policy keeps `category`.
+    pub fn keeps(&self, category: Category) -> bool {
+        !self.removes(category)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_removes_all_but_rendering() {
+        let p = Policy::default();
+        for c in Category::ALL {
+            assert_eq!(p.removes(c), c != Category::Rendering, "{c}");
+        }
+    }
+
+    #[test]
+    fn rendering_is_never_removed() {
+        assert!(Policy::only(&[Category::Rendering]).keeps(Category::Rendering));
+    }
+}
