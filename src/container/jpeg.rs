@@ -241,6 +241,7 @@ fn scan_prefixed(data: &[u8], prefix: &str) -> Result<Scan, Error> {
             &format!("{prefix}XMP extended"),
         ));
     }
+    scan.extend(scan_photoshop(&jpeg, prefix)?);
     scan.extend(scan_trailer(&jpeg, prefix));
     Ok(scan)
 }
@@ -258,16 +259,9 @@ fn scan_block(block: Block, marker: u8, payload: &[u8], prefix: &str) -> Result<
         s
     };
     match block {
-        Block::ImageData | Block::ExtendedXmp | Block::Mpf => {}
+        Block::ImageData | Block::ExtendedXmp | Block::Mpf | Block::Photoshop => {}
         Block::Exif => scan = Exif::parse(&payload[6..])?.scan(&format!("{prefix}EXIF")),
         Block::Xmp => scan = xmp::scan(&payload[XMP_SIGNATURE.len()..], &format!("{prefix}XMP")),
-        Block::Photoshop => {
-            scan = iptc::scan_photoshop(
-                &payload[PHOTOSHOP_SIGNATURE.len()..],
-                &format!("{prefix}IPTC"),
-            )
-            .map_err(|e| Error::Malformed(format!("Photoshop/IPTC block is damaged ({e})")))?
-        }
         Block::Comment => {
             let text = String::from_utf8_lossy(payload).into_owned();
             scan = one(Category::Text, "COM", "Comment", text);
@@ -312,6 +306,23 @@ fn scan_block(block: Block, marker: u8, payload: &[u8], prefix: &str) -> Result<
         }
     }
     Ok(scan)
+}
+
+/// Photoshop resources (with IPTC inside) may be split over several APP13
+/// segments: they are read joined, as one block.
+fn scan_photoshop(jpeg: &Jpeg, prefix: &str) -> Result<Scan, Error> {
+    let joined: Vec<u8> = jpeg
+        .segments
+        .iter()
+        .filter(|s| jpeg.block(s) == Block::Photoshop)
+        .flat_map(|s| &s.payload(jpeg.data)[PHOTOSHOP_SIGNATURE.len()..])
+        .copied()
+        .collect();
+    if joined.is_empty() {
+        return Ok(Scan::default());
+    }
+    iptc::scan_photoshop(&joined, &format!("{prefix}IPTC"))
+        .map_err(|e| Error::Malformed(format!("Photoshop/IPTC block is damaged ({e})")))
 }
 
 /// JFXX extension segments carry a thumbnail; other vendor blocks are the
@@ -478,6 +489,7 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(jpeg.image_end);
     out.extend_from_slice(&[0xFF, SOI]);
     let mut exif_written = false;
+    let keep_photoshop = keeps_all(&scan_photoshop(&jpeg, "")?, policy);
     for segment in &jpeg.segments {
         let bytes = &data[segment.start..segment.end];
         let payload = segment.payload(data);
@@ -489,18 +501,25 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
                 let tiff = Exif::parse(&payload[6..])?.rebuild(policy, facts)?;
                 write_segment(&mut out, 0xE1, &[exif::JPEG_SIGNATURE, &tiff])?;
             }
-            Block::Xmp | Block::Photoshop | Block::Comment => {
-                let block_scan = scan_block(jpeg.block(segment), segment.marker, payload, "")?;
-                // Kept only if the block says something and all of it is kept.
-                if !block_scan.findings.is_empty() && !block_scan.has_any(|c| policy.removes(c)) {
+            Block::Photoshop if keep_photoshop => out.extend_from_slice(bytes),
+            Block::Xmp | Block::Comment => {
+                if keeps_all(
+                    &scan_block(jpeg.block(segment), segment.marker, payload, "")?,
+                    policy,
+                ) {
                     out.extend_from_slice(bytes);
                 }
             }
-            Block::Exif | Block::ExtendedXmp | Block::Mpf | Block::Vendor => {}
+            Block::Exif | Block::ExtendedXmp | Block::Mpf | Block::Photoshop | Block::Vendor => {}
         }
     }
     out.extend_from_slice(&[0xFF, EOI]);
     Ok(out)
+}
+
+/// A block is kept only if it says something and all of it is kept.
+fn keeps_all(block: &Scan, policy: &Policy) -> bool {
+    !block.findings.is_empty() && !block.has_any(|c| policy.removes(c))
 }
 
 fn write_jfif(out: &mut Vec<u8>, payload: &[u8], policy: &Policy) {

@@ -1,7 +1,19 @@
 //! One module per container format. Each finds its metadata blocks and its
 //! image data, and rebuilds the file under a policy.
+//!
+//! Every module offers the same three functions:
+//! - `scan(data) -> Result<Scan, Error>`: what its metadata would tell;
+//! - `rebuild(data, policy) -> Result<Vec<u8>, Error>`: the cleaned file;
+//! - `image_data(data) -> Result<Vec<&[u8]>, Error>`: the pieces of image
+//!   data whose bytes must be identical in the input and the output.
 
+pub mod gif;
+pub mod heif;
 pub mod jpeg;
+pub mod jxl;
+pub mod png;
+pub mod tiff;
+pub mod webp;
 
 use crate::findings::Scan;
 use crate::policy::Policy;
@@ -12,7 +24,14 @@ use crate::Error;
 pub fn scan(format: Format, data: &[u8]) -> Result<Scan, Error> {
     match format {
         Format::Jpeg => jpeg::scan(data),
-        other => Err(unsupported(other)),
+        Format::Png => png::scan(data),
+        Format::Webp => webp::scan(data),
+        Format::Gif => gif::scan(data),
+        Format::Heif | Format::Avif => heif::scan(data),
+        Format::Jxl => jxl::scan(data),
+        Format::Tiff => tiff::scan(data),
+        Format::Raw => tiff::scan_raw(data),
+        Format::Video => Err(unsupported(format)),
     }
 }
 
@@ -20,7 +39,13 @@ pub fn scan(format: Format, data: &[u8]) -> Result<Scan, Error> {
 pub fn rebuild(format: Format, data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
     match format {
         Format::Jpeg => jpeg::rebuild(data, policy),
-        other => Err(unsupported(other)),
+        Format::Png => png::rebuild(data, policy),
+        Format::Webp => webp::rebuild(data, policy),
+        Format::Gif => gif::rebuild(data, policy),
+        Format::Heif | Format::Avif => heif::rebuild(data, policy),
+        Format::Jxl => jxl::rebuild(data, policy),
+        Format::Tiff => tiff::rebuild(data, policy),
+        Format::Raw | Format::Video => Err(unsupported(format)),
     }
 }
 
@@ -28,11 +53,18 @@ pub fn rebuild(format: Format, data: &[u8], policy: &Policy) -> Result<Vec<u8>, 
 pub fn image_data(format: Format, data: &[u8]) -> Result<Vec<&[u8]>, Error> {
     match format {
         Format::Jpeg => jpeg::image_data(data),
-        other => Err(unsupported(other)),
+        Format::Png => png::image_data(data),
+        Format::Webp => webp::image_data(data),
+        Format::Gif => gif::image_data(data),
+        Format::Heif | Format::Avif => heif::image_data(data),
+        Format::Jxl => jxl::image_data(data),
+        Format::Tiff => tiff::image_data(data),
+        Format::Raw | Format::Video => Err(unsupported(format)),
     }
 }
 
-fn unsupported(format: Format) -> Error {
+/// The refusal for a format that cannot be cleaned (yet).
+pub fn unsupported(format: Format) -> Error {
     Error::Unsupported(match format {
         Format::Raw => {
             "camera raw files cannot be cleaned: export a JPEG or HEIC from your photo app first"
