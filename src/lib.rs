@@ -89,12 +89,11 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, Error> {
 /// Cleans `bytes` under `policy` and verifies the result before returning it.
 pub fn scrub(bytes: &[u8], policy: &Policy) -> Result<Scrubbed, Error> {
     let format = detect(bytes)?;
-    let before = container::scan(format, bytes)?;
-    let cleaned = container::rebuild(format, bytes, policy)?;
-    let after = verify::verify(format, bytes, &cleaned, policy)?;
+    let cleaned = container::clean(format, bytes, policy)?;
+    let after = verify::verify(format, &cleaned, policy)?;
     Ok(Scrubbed {
         format,
-        bytes: cleaned,
-        scan: before.marked_against(&after),
+        scan: cleaned.before.marked_against(&after),
+        bytes: cleaned.bytes,
     })
 }

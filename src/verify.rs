@@ -2,30 +2,35 @@
 //! written: it re-parses (with our parser and with img-parts), its image
 //! data is byte-identical, and a re-scan finds nothing the policy removes.
 
-use crate::container;
+use crate::container::{self, Cleaned};
 use crate::findings::Scan;
 use crate::policy::Policy;
 use crate::sniff::Format;
 use crate::Error;
 
-/// Verifies `output` as the cleaned form of `input`; returns its scan.
-pub fn verify(format: Format, input: &[u8], output: &[u8], policy: &Policy) -> Result<Scan, Error> {
+/// Verifies `cleaned.bytes` as the cleaned form of the input whose image
+/// data is `cleaned.image_data`; returns the scan of the output.
+pub fn verify(format: Format, cleaned: &Cleaned, policy: &Policy) -> Result<Scan, Error> {
     let fail = |what: String| Error::Unverified(what);
-    let after =
-        container::scan(format, output).map_err(|e| fail(format!("it does not re-parse ({e})")))?;
+    let output = &cleaned.bytes;
+    let after = container::inspect(format, output)
+        .map_err(|e| fail(format!("it does not re-parse ({e})")))?;
     second_opinion(format, output)?;
-    let before_data = container::image_data(format, input)?;
-    let after_data = container::image_data(format, output).map_err(|e| fail(e.to_string()))?;
-    if before_data != after_data {
+    if cleaned.image_data != after.image_data {
         return Err(fail("its image data differs from the original's".into()));
     }
-    if let Some(left) = after.findings.iter().find(|f| policy.removes(f.category)) {
+    if let Some(left) = after
+        .scan
+        .findings
+        .iter()
+        .find(|f| policy.removes(f.category))
+    {
         return Err(fail(format!(
             "it still holds {} data ({} in {})",
             left.category, left.tag, left.block
         )));
     }
-    Ok(after)
+    Ok(after.scan)
 }
 
 /// An independent parser must read the output the same way ours does.
@@ -33,15 +38,14 @@ fn second_opinion(format: Format, output: &[u8]) -> Result<(), Error> {
     if format != Format::Jpeg {
         return Ok(());
     }
+    let (ours, headers_end) = container::jpeg::header_markers(output)?;
     // Only the headers are copied; img-parts needs some bytes after them.
-    let mut headers = container::jpeg::headers(output)?.to_vec();
+    let mut headers = output[..headers_end].to_vec();
     headers.extend_from_slice(&[0xFF, 0xD9]);
     let theirs = img_parts::jpeg::Jpeg::from_bytes(headers.into())
         .map_err(|e| Error::Unverified(format!("img-parts cannot read it ({e})")))?;
     let theirs: Vec<u8> = theirs.segments().iter().map(|s| s.marker()).collect();
-    let ours = container::jpeg::markers(output)?;
-    // img-parts stops at the first scan; up to there both must agree.
-    if !ours.starts_with(&theirs) {
+    if ours != theirs {
         return Err(Error::Unverified(
             "img-parts sees different segments".into(),
         ));

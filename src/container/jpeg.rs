@@ -88,7 +88,7 @@ impl<'a> Jpeg<'a> {
                     image_end: start + 2,
                 });
             }
-            let segment = read_segment(data, marker, start)?;
+            let segment = read_segment(data, marker, start, true)?;
             pos = segment.end;
             segments.push(segment);
         }
@@ -138,7 +138,9 @@ fn next_marker(data: &[u8], pos: usize) -> Result<(u8, usize), Error> {
     }
 }
 
-fn read_segment(data: &[u8], marker: u8, start: usize) -> Result<Segment, Error> {
+/// Reads the segment at `start`; for SOS, `entropy` says whether to find
+/// the end of its entropy-coded data too.
+fn read_segment(data: &[u8], marker: u8, start: usize, entropy: bool) -> Result<Segment, Error> {
     if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
         return Ok(Segment {
             marker,
@@ -162,7 +164,7 @@ fn read_segment(data: &[u8], marker: u8, start: usize) -> Result<Segment, Error>
             "segment 0x{marker:02X} at byte {start} says it is {len} bytes long, past the end of the file"
         )));
     }
-    let end = if marker == SOS {
+    let end = if marker == SOS && entropy {
         entropy_end(data, header_end)?
     } else {
         header_end
@@ -225,7 +227,11 @@ pub fn scan(data: &[u8]) -> Result<Scan, Error> {
 }
 
 fn scan_prefixed(data: &[u8], prefix: &str) -> Result<Scan, Error> {
-    let jpeg = Jpeg::parse(data)?;
+    scan_jpeg(&Jpeg::parse(data)?, prefix)
+}
+
+fn scan_jpeg(jpeg: &Jpeg, prefix: &str) -> Result<Scan, Error> {
+    let data = jpeg.data;
     let mut scan = Scan::default();
     let mut extended_xmp = Vec::new();
     for segment in &jpeg.segments {
@@ -241,8 +247,8 @@ fn scan_prefixed(data: &[u8], prefix: &str) -> Result<Scan, Error> {
             &format!("{prefix}XMP extended"),
         ));
     }
-    scan.extend(scan_photoshop(&jpeg, prefix)?);
-    scan.extend(scan_trailer(&jpeg, prefix));
+    scan.extend(scan_photoshop(jpeg, prefix)?);
+    scan.extend(scan_trailer(jpeg, prefix));
     Ok(scan)
 }
 
@@ -484,12 +490,16 @@ fn describe_trailer(bytes: &[u8]) -> String {
 /// category the policy keeps; the first EXIF block is rebuilt from the
 /// allowlist; vendor blocks, the MPF index and the trailer are dropped.
 pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
-    let jpeg = Jpeg::parse(data)?;
+    rebuild_jpeg(&Jpeg::parse(data)?, policy)
+}
+
+fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
+    let data = jpeg.data;
     let facts = jpeg.facts();
     let mut out = Vec::with_capacity(jpeg.image_end);
     out.extend_from_slice(&[0xFF, SOI]);
     let mut exif_written = false;
-    let keep_photoshop = keeps_all(&scan_photoshop(&jpeg, "")?, policy);
+    let keep_photoshop = keeps_all(&scan_photoshop(jpeg, "")?, policy);
     for segment in &jpeg.segments {
         let bytes = &data[segment.start..segment.end];
         let payload = segment.payload(data);
@@ -556,7 +566,11 @@ fn write_segment(out: &mut Vec<u8>, marker: u8, parts: &[&[u8]]) -> Result<(), E
 /// with its entropy-coded data, then EOI. Two JPEGs show the same picture
 /// bit for bit if these are equal.
 pub fn image_data(data: &[u8]) -> Result<Vec<&[u8]>, Error> {
-    let jpeg = Jpeg::parse(data)?;
+    Ok(image_data_of(&Jpeg::parse(data)?))
+}
+
+fn image_data_of<'a>(jpeg: &Jpeg<'a>) -> Vec<&'a [u8]> {
+    let data = jpeg.data;
     let mut parts: Vec<&[u8]> = jpeg
         .segments
         .iter()
@@ -564,19 +578,45 @@ pub fn image_data(data: &[u8]) -> Result<Vec<&[u8]>, Error> {
         .map(|s| &data[s.start..s.end])
         .collect();
     parts.push(&data[jpeg.image_end - 2..jpeg.image_end]);
-    Ok(parts)
+    parts
 }
 
-/// The file up to the end of the first scan header: all another parser
-/// needs to list the segments before the image data.
-pub fn headers(data: &[u8]) -> Result<&[u8], Error> {
+/// Scan, cleaned bytes and the input's image data from one parse.
+pub fn clean<'a>(data: &'a [u8], policy: &Policy) -> Result<super::Cleaned<'a>, Error> {
     let jpeg = Jpeg::parse(data)?;
-    let end = jpeg
-        .segments
-        .iter()
-        .find(|s| s.marker == SOS)
-        .map_or(data.len(), |s| s.header_end);
-    Ok(&data[..end])
+    Ok(super::Cleaned {
+        before: scan_jpeg(&jpeg, "")?,
+        bytes: rebuild_jpeg(&jpeg, policy)?,
+        image_data: image_data_of(&jpeg),
+    })
+}
+
+/// Scan and image data from one parse.
+pub fn inspect(data: &[u8]) -> Result<super::Inspected<'_>, Error> {
+    let jpeg = Jpeg::parse(data)?;
+    Ok(super::Inspected {
+        scan: scan_jpeg(&jpeg, "")?,
+        image_data: image_data_of(&jpeg),
+    })
+}
+
+/// The markers of the segments before the first scan, and where the first
+/// scan header ends — read without touching the image data.
+pub fn header_markers(data: &[u8]) -> Result<(Vec<u8>, usize), Error> {
+    let mut markers = Vec::new();
+    let mut pos = 2;
+    loop {
+        let (marker, start) = next_marker(data, pos)?;
+        if marker == EOI {
+            return Ok((markers, start));
+        }
+        let segment = read_segment(data, marker, start, false)?;
+        markers.push(marker);
+        if marker == SOS {
+            return Ok((markers, segment.header_end));
+        }
+        pos = segment.end;
+    }
 }
 
 /// The marker bytes of every segment of the primary image, in order.

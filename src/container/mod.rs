@@ -63,6 +63,42 @@ pub fn image_data(format: Format, data: &[u8]) -> Result<Vec<&[u8]>, Error> {
     }
 }
 
+/// A cleaned file together with what the input said and its image data.
+pub struct Cleaned<'a> {
+    pub before: Scan,
+    pub bytes: Vec<u8>,
+    pub image_data: Vec<&'a [u8]>,
+}
+
+/// What a file says and its image data.
+pub struct Inspected<'a> {
+    pub scan: Scan,
+    pub image_data: Vec<&'a [u8]>,
+}
+
+/// Scans and rebuilds `data`; formats that can do both from one parse do.
+pub fn clean<'a>(format: Format, data: &'a [u8], policy: &Policy) -> Result<Cleaned<'a>, Error> {
+    match format {
+        Format::Jpeg => jpeg::clean(data, policy),
+        _ => Ok(Cleaned {
+            before: scan(format, data)?,
+            bytes: rebuild(format, data, policy)?,
+            image_data: image_data(format, data)?,
+        }),
+    }
+}
+
+/// Scans `data` and finds its image data; from one parse where possible.
+pub fn inspect(format: Format, data: &[u8]) -> Result<Inspected<'_>, Error> {
+    match format {
+        Format::Jpeg => jpeg::inspect(data),
+        _ => Ok(Inspected {
+            scan: scan(format, data)?,
+            image_data: image_data(format, data)?,
+        }),
+    }
+}
+
 /// The refusal for a format that cannot be cleaned (yet).
 pub fn unsupported(format: Format) -> Error {
     Error::Unsupported(match format {
