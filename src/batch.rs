@@ -187,12 +187,23 @@ fn plan(path: &Path, mode: &Mode) -> Vec<Planned> {
 }
 
 fn plan_folder(root: &Path, mode: &Mode) -> Vec<Planned> {
-    let excluded = excluded_folder(root, mode);
+    let excluded = excluded_folders(root, mode);
+    if is_any(root, &excluded) {
+        let message = format!(
+            "{}: the output folder is this folder; give another --out, or use --in-place to clean originals",
+            root.display()
+        );
+        return vec![Planned::Failed(FileReport::failed(
+            root,
+            None,
+            &Error::Io(message),
+        ))];
+    }
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| !(e.file_type().is_dir() && is_same(e.path(), excluded.as_deref())));
+        .filter_entry(|e| !(e.file_type().is_dir() && is_any(e.path(), &excluded)));
     let mut planned = Vec::new();
     for entry in walker {
         match entry {
@@ -223,14 +234,22 @@ fn plan_folder(root: &Path, mode: &Mode) -> Vec<Planned> {
     planned
 }
 
-/// The output folder inside `root` that the walker must not descend into.
-fn excluded_folder(root: &Path, mode: &Mode) -> Option<PathBuf> {
-    let folder = match mode {
-        Mode::Clean(Output::Beside) => root.join(DEFAULT_OUT),
-        Mode::Clean(Output::Dir(dir)) => dir.clone(),
-        _ => return None,
+/// The output folders the walker must not descend into: `--out`, and the
+/// default `cleaned/` of an earlier drag-and-drop run.
+fn excluded_folders(root: &Path, mode: &Mode) -> Vec<PathBuf> {
+    let mut folders = match mode {
+        Mode::Clean(Output::Dir(dir)) => vec![dir.clone()],
+        _ => Vec::new(),
     };
-    Some(fs::canonicalize(&folder).unwrap_or(folder))
+    folders.push(root.join(DEFAULT_OUT));
+    folders
+        .into_iter()
+        .map(|f| fs::canonicalize(&f).unwrap_or(f))
+        .collect()
+}
+
+fn is_any(path: &Path, folders: &[PathBuf]) -> bool {
+    !folders.is_empty() && fs::canonicalize(path).is_ok_and(|p| folders.contains(&p))
 }
 
 fn is_same(path: &Path, other: Option<&Path>) -> bool {
@@ -388,7 +407,7 @@ pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>
 fn clean_bytes(bytes: &[u8], options: &Options) -> Result<(Outcome, Option<Vec<u8>>), Error> {
     let scrubbed = crate::scrub(bytes, &options.policy)?;
     if options.decode_check {
-        verify::decode_identical(bytes, &scrubbed.bytes)?;
+        verify::decode_identical(scrubbed.format, bytes, &scrubbed.bytes)?;
     }
     let status = if scrubbed.removed_anything() {
         Status::Cleaned
