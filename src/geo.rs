@@ -62,3 +62,392 @@ mod tests {
         assert!(invalid_reason(f64::NAN, 4.0).is_some());
     }
 }
+
+/// Mean Earth radius in kilometres (IUGG).
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+
+/// Great-circle distance between two points in kilometres (haversine).
+///
+/// ```
+/// // Amsterdam to Haarlem is about 18 km.
+/// let d = photoscrub::geo::distance_km((52.3702, 4.8952), (52.3808, 4.6368));
+/// assert!((d - 17.6).abs() < 0.5);
+/// ```
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat1, lat2) = (a.0.to_radians(), b.0.to_radians());
+    let dlat = lat2 - lat1;
+    let dlon = (b.1 - a.1).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+/// Parses an ISO 6709 position as QuickTime and Apple write it:
+/// `+52.3702+004.8952/`, `+52.3702+004.8952+012.500/`, also the
+/// degrees-minutes (`+5222.21+00453.71/`) and degrees-minutes-seconds
+/// (`+522212.7+0045342.7/`) forms. Returns latitude, longitude, altitude.
+pub fn parse_iso6709(s: &str) -> Option<(f64, f64, Option<f64>)> {
+    let s = s.trim().trim_end_matches('/');
+    let s = s.split("CRS").next()?;
+    let starts: Vec<usize> = s.match_indices(['+', '-']).map(|(i, _)| i).collect();
+    if starts.len() < 2 || starts[0] != 0 {
+        return None;
+    }
+    let part = |k: usize| s.get(starts[k]..starts.get(k + 1).copied().unwrap_or(s.len()));
+    let lat = iso6709_angle(part(0)?, 2)?;
+    let lon = iso6709_angle(part(1)?, 3)?;
+    let alt = starts.get(2).and_then(|_| part(2)?.parse::<f64>().ok());
+    Some((lat, lon, alt))
+}
+
+/// One signed ISO 6709 angle whose degrees take `degree_digits` digits.
+fn iso6709_angle(s: &str, degree_digits: usize) -> Option<f64> {
+    let (sign, digits) = s.split_at(1);
+    let sign = if sign == "-" { -1.0 } else { 1.0 };
+    let int_len = digits.find('.').unwrap_or(digits.len());
+    let number: f64 = digits.parse().ok()?;
+    let value = match int_len - degree_digits {
+        0 => number,
+        2 => (number / 100.0).trunc() + (number % 100.0) / 60.0,
+        4 => {
+            let (deg, rest) = ((number / 10_000.0).trunc(), number % 10_000.0);
+            deg + (rest / 100.0).trunc() / 60.0 + (rest % 100.0) / 3600.0
+        }
+        _ => return None,
+    };
+    Some(sign * value)
+}
+
+/// The nearest populated place to a coordinate, from the GeoNames data
+/// embedded in the binary (no network).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nearest {
+    pub town: String,
+    pub region: String,
+    pub country: String,
+    pub distance_km: f64,
+    /// The point lies in no country: it is at sea.
+    pub at_sea: bool,
+}
+
+/// Beyond this distance from the nearest town, a place is a remote area.
+pub const NEAR_KM: f64 = 25.0;
+
+impl Nearest {
+    /// Plain words: "near Haarlem, North Holland, Netherlands (1.2 km)".
+    pub fn describe(&self) -> String {
+        let town = [
+            self.town.as_str(),
+            self.region.as_str(),
+            self.country.as_str(),
+        ]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let km = self.distance_km;
+        if self.at_sea {
+            format!("at sea, {km:.0} km from {town}")
+        } else if km > NEAR_KM {
+            format!("remote area, {km:.0} km from {town}")
+        } else {
+            format!("near {town} ({km:.1} km)")
+        }
+    }
+}
+
+/// The nearest town to `lat`, `lon`, or `None` for invalid coordinates.
+/// The place data is loaded on first use (about 0.1 s), once per process.
+pub fn nearest(lat: f64, lon: f64) -> Option<Nearest> {
+    invalid_reason(lat, lon).is_none().then_some(())?;
+    let found = geocoder().search((lat, lon));
+    let record = found.record;
+    let at_sea = country_boundaries::LatLon::new(lat, lon)
+        .map(|p| boundaries().ids(p).is_empty())
+        .unwrap_or(false);
+    Some(Nearest {
+        town: record.name.clone(),
+        region: record.admin1.clone(),
+        country: country_name(&record.cc).unwrap_or(&record.cc).to_string(),
+        distance_km: distance_km((lat, lon), (record.lat, record.lon)),
+        at_sea,
+    })
+}
+
+fn geocoder() -> &'static reverse_geocoder::ReverseGeocoder {
+    static GEOCODER: std::sync::OnceLock<reverse_geocoder::ReverseGeocoder> =
+        std::sync::OnceLock::new();
+    GEOCODER.get_or_init(reverse_geocoder::ReverseGeocoder::new)
+}
+
+fn boundaries() -> &'static country_boundaries::CountryBoundaries {
+    static BOUNDARIES: std::sync::OnceLock<country_boundaries::CountryBoundaries> =
+        std::sync::OnceLock::new();
+    BOUNDARIES.get_or_init(|| {
+        country_boundaries::CountryBoundaries::from_reader(
+            country_boundaries::BOUNDARIES_ODBL_60X30,
+        )
+        .expect("the embedded country boundaries are valid")
+    })
+}
+
+/// A group of photos taken within [`CLUSTER_KM`] of each other.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cluster {
+    pub lat: f64,
+    pub lon: f64,
+    /// Indices into the points given to [`clusters`].
+    pub members: Vec<usize>,
+    /// The distinct days (`YYYY-MM-DD`) the photos were taken on.
+    pub days: Vec<String>,
+}
+
+impl Cluster {
+    /// Photos from two or more different days: a place the family returns
+    /// to — often home, school or a club.
+    pub fn is_repeated(&self) -> bool {
+        self.days.len() >= 2
+    }
+}
+
+/// Photos closer than this are "the same place".
+pub const CLUSTER_KM: f64 = 0.150;
+
+/// A located photo: position and the day it was taken, if known.
+#[derive(Clone, Debug)]
+pub struct Point {
+    pub lat: f64,
+    pub lon: f64,
+    pub day: Option<String>,
+}
+
+/// Groups points that are chained within [`CLUSTER_KM`] of each other
+/// (single linkage). Every point is in exactly one cluster; clusters are
+/// returned largest first.
+pub fn clusters(points: &[Point]) -> Vec<Cluster> {
+    let mut group: Vec<usize> = (0..points.len()).collect();
+    fn root(group: &mut [usize], mut i: usize) -> usize {
+        while group[i] != i {
+            group[i] = group[group[i]];
+            i = group[i];
+        }
+        i
+    }
+    for i in 0..points.len() {
+        for j in i + 1..points.len() {
+            let d = distance_km(
+                (points[i].lat, points[i].lon),
+                (points[j].lat, points[j].lon),
+            );
+            if d <= CLUSTER_KM {
+                let (a, b) = (root(&mut group, i), root(&mut group, j));
+                group[a] = b;
+            }
+        }
+    }
+    let mut by_root: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for i in 0..points.len() {
+        let r = root(&mut group, i);
+        by_root.entry(r).or_default().push(i);
+    }
+    let mut out: Vec<Cluster> = by_root
+        .into_values()
+        .map(|m| cluster_of(points, m))
+        .collect();
+    out.sort_by(|a, b| b.members.len().cmp(&a.members.len()));
+    out
+}
+
+fn cluster_of(points: &[Point], members: Vec<usize>) -> Cluster {
+    let n = members.len() as f64;
+    let lat = members.iter().map(|&i| points[i].lat).sum::<f64>() / n;
+    let lon = members.iter().map(|&i| points[i].lon).sum::<f64>() / n;
+    let mut days: Vec<String> = members
+        .iter()
+        .filter_map(|&i| points[i].day.clone())
+        .collect();
+    days.sort();
+    days.dedup();
+    Cluster {
+        lat,
+        lon,
+        members,
+        days,
+    }
+}
+
+/// The English short name of an ISO 3166-1 alpha-2 country code.
+pub fn country_name(code: &str) -> Option<&'static str> {
+    COUNTRIES
+        .binary_search_by(|(c, _)| c.cmp(&code))
+        .ok()
+        .map(|i| COUNTRIES[i].1)
+}
+
+/// ISO 3166-1 alpha-2 codes and short names, sorted by code.
+#[rustfmt::skip]
+const COUNTRIES: &[(&str, &str)] = &[
+    ("AD", "Andorra"), ("AE", "United Arab Emirates"), ("AF", "Afghanistan"), ("AG", "Antigua and Barbuda"),
+    ("AI", "Anguilla"), ("AL", "Albania"), ("AM", "Armenia"), ("AO", "Angola"), ("AQ", "Antarctica"),
+    ("AR", "Argentina"), ("AS", "American Samoa"), ("AT", "Austria"), ("AU", "Australia"), ("AW", "Aruba"),
+    ("AX", "Åland Islands"), ("AZ", "Azerbaijan"), ("BA", "Bosnia and Herzegovina"), ("BB", "Barbados"),
+    ("BD", "Bangladesh"), ("BE", "Belgium"), ("BF", "Burkina Faso"), ("BG", "Bulgaria"), ("BH", "Bahrain"),
+    ("BI", "Burundi"), ("BJ", "Benin"), ("BL", "Saint Barthélemy"), ("BM", "Bermuda"), ("BN", "Brunei"),
+    ("BO", "Bolivia"), ("BQ", "Caribbean Netherlands"), ("BR", "Brazil"), ("BS", "Bahamas"), ("BT", "Bhutan"),
+    ("BV", "Bouvet Island"), ("BW", "Botswana"), ("BY", "Belarus"), ("BZ", "Belize"), ("CA", "Canada"),
+    ("CC", "Cocos (Keeling) Islands"), ("CD", "DR Congo"), ("CF", "Central African Republic"), ("CG", "Congo"),
+    ("CH", "Switzerland"), ("CI", "Côte d'Ivoire"), ("CK", "Cook Islands"), ("CL", "Chile"), ("CM", "Cameroon"),
+    ("CN", "China"), ("CO", "Colombia"), ("CR", "Costa Rica"), ("CU", "Cuba"), ("CV", "Cabo Verde"),
+    ("CW", "Curaçao"), ("CX", "Christmas Island"), ("CY", "Cyprus"), ("CZ", "Czechia"), ("DE", "Germany"),
+    ("DJ", "Djibouti"), ("DK", "Denmark"), ("DM", "Dominica"), ("DO", "Dominican Republic"), ("DZ", "Algeria"),
+    ("EC", "Ecuador"), ("EE", "Estonia"), ("EG", "Egypt"), ("EH", "Western Sahara"), ("ER", "Eritrea"),
+    ("ES", "Spain"), ("ET", "Ethiopia"), ("FI", "Finland"), ("FJ", "Fiji"), ("FK", "Falkland Islands"),
+    ("FM", "Micronesia"), ("FO", "Faroe Islands"), ("FR", "France"), ("GA", "Gabon"), ("GB", "United Kingdom"),
+    ("GD", "Grenada"), ("GE", "Georgia"), ("GF", "French Guiana"), ("GG", "Guernsey"), ("GH", "Ghana"),
+    ("GI", "Gibraltar"), ("GL", "Greenland"), ("GM", "Gambia"), ("GN", "Guinea"), ("GP", "Guadeloupe"),
+    ("GQ", "Equatorial Guinea"), ("GR", "Greece"), ("GS", "South Georgia"), ("GT", "Guatemala"), ("GU", "Guam"),
+    ("GW", "Guinea-Bissau"), ("GY", "Guyana"), ("HK", "Hong Kong"), ("HM", "Heard and McDonald Islands"),
+    ("HN", "Honduras"), ("HR", "Croatia"), ("HT", "Haiti"), ("HU", "Hungary"), ("ID", "Indonesia"),
+    ("IE", "Ireland"), ("IL", "Israel"), ("IM", "Isle of Man"), ("IN", "India"),
+    ("IO", "British Indian Ocean Territory"), ("IQ", "Iraq"), ("IR", "Iran"), ("IS", "Iceland"), ("IT", "Italy"),
+    ("JE", "Jersey"), ("JM", "Jamaica"), ("JO", "Jordan"), ("JP", "Japan"), ("KE", "Kenya"), ("KG", "Kyrgyzstan"),
+    ("KH", "Cambodia"), ("KI", "Kiribati"), ("KM", "Comoros"), ("KN", "Saint Kitts and Nevis"),
+    ("KP", "North Korea"), ("KR", "South Korea"), ("KW", "Kuwait"), ("KY", "Cayman Islands"), ("KZ", "Kazakhstan"),
+    ("LA", "Laos"), ("LB", "Lebanon"), ("LC", "Saint Lucia"), ("LI", "Liechtenstein"), ("LK", "Sri Lanka"),
+    ("LR", "Liberia"), ("LS", "Lesotho"), ("LT", "Lithuania"), ("LU", "Luxembourg"), ("LV", "Latvia"),
+    ("LY", "Libya"), ("MA", "Morocco"), ("MC", "Monaco"), ("MD", "Moldova"), ("ME", "Montenegro"),
+    ("MF", "Saint Martin"), ("MG", "Madagascar"), ("MH", "Marshall Islands"), ("MK", "North Macedonia"),
+    ("ML", "Mali"), ("MM", "Myanmar"), ("MN", "Mongolia"), ("MO", "Macao"), ("MP", "Northern Mariana Islands"),
+    ("MQ", "Martinique"), ("MR", "Mauritania"), ("MS", "Montserrat"), ("MT", "Malta"), ("MU", "Mauritius"),
+    ("MV", "Maldives"), ("MW", "Malawi"), ("MX", "Mexico"), ("MY", "Malaysia"), ("MZ", "Mozambique"),
+    ("NA", "Namibia"), ("NC", "New Caledonia"), ("NE", "Niger"), ("NF", "Norfolk Island"), ("NG", "Nigeria"),
+    ("NI", "Nicaragua"), ("NL", "Netherlands"), ("NO", "Norway"), ("NP", "Nepal"), ("NR", "Nauru"), ("NU", "Niue"),
+    ("NZ", "New Zealand"), ("OM", "Oman"), ("PA", "Panama"), ("PE", "Peru"), ("PF", "French Polynesia"),
+    ("PG", "Papua New Guinea"), ("PH", "Philippines"), ("PK", "Pakistan"), ("PL", "Poland"),
+    ("PM", "Saint Pierre and Miquelon"), ("PN", "Pitcairn Islands"), ("PR", "Puerto Rico"), ("PS", "Palestine"),
+    ("PT", "Portugal"), ("PW", "Palau"), ("PY", "Paraguay"), ("QA", "Qatar"), ("RE", "Réunion"), ("RO", "Romania"),
+    ("RS", "Serbia"), ("RU", "Russia"), ("RW", "Rwanda"), ("SA", "Saudi Arabia"), ("SB", "Solomon Islands"),
+    ("SC", "Seychelles"), ("SD", "Sudan"), ("SE", "Sweden"), ("SG", "Singapore"), ("SH", "Saint Helena"),
+    ("SI", "Slovenia"), ("SJ", "Svalbard and Jan Mayen"), ("SK", "Slovakia"), ("SL", "Sierra Leone"),
+    ("SM", "San Marino"), ("SN", "Senegal"), ("SO", "Somalia"), ("SR", "Suriname"), ("SS", "South Sudan"),
+    ("ST", "São Tomé and Príncipe"), ("SV", "El Salvador"), ("SX", "Sint Maarten"), ("SY", "Syria"),
+    ("SZ", "Eswatini"), ("TC", "Turks and Caicos Islands"), ("TD", "Chad"), ("TF", "French Southern Territories"),
+    ("TG", "Togo"), ("TH", "Thailand"), ("TJ", "Tajikistan"), ("TK", "Tokelau"), ("TL", "Timor-Leste"),
+    ("TM", "Turkmenistan"), ("TN", "Tunisia"), ("TO", "Tonga"), ("TR", "Türkiye"), ("TT", "Trinidad and Tobago"),
+    ("TV", "Tuvalu"), ("TW", "Taiwan"), ("TZ", "Tanzania"), ("UA", "Ukraine"), ("UG", "Uganda"),
+    ("UM", "U.S. Outlying Islands"), ("US", "United States"), ("UY", "Uruguay"), ("UZ", "Uzbekistan"),
+    ("VA", "Vatican City"), ("VC", "Saint Vincent and the Grenadines"), ("VE", "Venezuela"),
+    ("VG", "British Virgin Islands"), ("VI", "U.S. Virgin Islands"), ("VN", "Vietnam"), ("VU", "Vanuatu"),
+    ("WF", "Wallis and Futuna"), ("WS", "Samoa"), ("XK", "Kosovo"), ("YE", "Yemen"), ("YT", "Mayotte"),
+    ("ZA", "South Africa"), ("ZM", "Zambia"), ("ZW", "Zimbabwe"),
+];
+
+#[cfg(test)]
+mod place_tests {
+    use super::*;
+
+    #[test]
+    fn country_table_is_sorted_for_binary_search() {
+        assert!(COUNTRIES.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(country_name("NL"), Some("Netherlands"));
+        assert_eq!(country_name("ZZ"), None);
+    }
+
+    #[test]
+    fn distance_is_in_kilometres() {
+        // One degree of latitude is about 111.2 km.
+        assert!((distance_km((0.0, 0.0), (1.0, 0.0)) - 111.2).abs() < 0.1);
+        assert!(distance_km((52.0, 4.0), (52.0, 4.0)) < 1e-9);
+        // Paris to London, about 344 km.
+        assert!((distance_km((48.8566, 2.3522), (51.5074, -0.1278)) - 343.5).abs() < 2.0);
+    }
+
+    #[test]
+    fn iso6709_forms() {
+        let (lat, lon, alt) = parse_iso6709("+52.3702+004.8952/").unwrap();
+        assert!((lat - 52.3702).abs() < 1e-9 && (lon - 4.8952).abs() < 1e-9 && alt.is_none());
+        let (lat, lon, alt) = parse_iso6709("-33.8688+151.2093+012.5/").unwrap();
+        assert!(lat < 0.0 && lon > 151.0 && alt == Some(12.5));
+        let (lat, lon, _) = parse_iso6709("+5222.212-00453.712/").unwrap();
+        assert!((lat - 52.3702).abs() < 1e-4 && (lon + 4.8952).abs() < 1e-4);
+        let (lat, _, _) = parse_iso6709("+522212.72+0045342.72/").unwrap();
+        assert!((lat - 52.3702).abs() < 1e-6);
+        assert!(parse_iso6709("garbage").is_none());
+        assert!(parse_iso6709("+5+4/").is_none());
+    }
+
+    #[test]
+    fn nearest_town_and_wording() {
+        let haarlem = nearest(52.3808, 4.6368).unwrap();
+        assert_eq!(haarlem.town, "Haarlem");
+        assert_eq!(haarlem.country, "Netherlands");
+        assert!(
+            haarlem
+                .describe()
+                .starts_with("near Haarlem, North Holland, Netherlands"),
+            "{}",
+            haarlem.describe()
+        );
+        // Middle of the North Atlantic.
+        let sea = nearest(45.0, -35.0).unwrap();
+        assert!(
+            sea.at_sea && sea.describe().starts_with("at sea, "),
+            "{}",
+            sea.describe()
+        );
+        assert!(sea.distance_km > NEAR_KM);
+        assert!(nearest(0.0, 0.0).is_none());
+    }
+
+    #[test]
+    fn remote_wording_beyond_the_cutoff() {
+        let remote = Nearest {
+            town: "X".into(),
+            region: "R".into(),
+            country: "C".into(),
+            distance_km: 40.0,
+            at_sea: false,
+        };
+        assert_eq!(remote.describe(), "remote area, 40 km from X, R, C");
+    }
+
+    fn point(lat: f64, lon: f64, day: &str) -> Point {
+        Point {
+            lat,
+            lon,
+            day: Some(day.into()),
+        }
+    }
+
+    #[test]
+    fn same_place_on_different_days_is_a_repeated_place() {
+        let points = [
+            point(52.38080, 4.63680, "2024-09-14"),
+            point(52.38100, 4.63710, "2024-09-21"), // ~30 m away, another day
+            point(48.85840, 2.29450, "2024-07-28"), // Paris
+        ];
+        let found = clusters(&points);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].members, vec![0, 1]);
+        assert!(found[0].is_repeated());
+        assert!(!found[1].is_repeated());
+    }
+
+    #[test]
+    fn same_day_or_far_apart_is_not_repeated() {
+        let same_day = [
+            point(52.3808, 4.6368, "2024-09-14"),
+            point(52.3809, 4.6369, "2024-09-14"),
+        ];
+        assert!(!clusters(&same_day)[0].is_repeated());
+        let far = [
+            point(52.3808, 4.6368, "2024-09-14"),
+            point(52.3908, 4.6368, "2024-09-21"),
+        ];
+        assert_eq!(
+            clusters(&far).len(),
+            2,
+            "1.1 km apart is not the same place"
+        );
+    }
+}
