@@ -70,7 +70,15 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
         Some(Format::Jxl)
     } else if starts(b"II*\0") || starts(b"MM\0*") {
         Some(tiff_kind(head))
-    } else if starts(b"IIRO") || starts(b"IIU\0") || starts(b"FUJIFILMCCD-RAW") {
+    } else if starts(b"II+\0") || starts(b"MM\0+") {
+        // BigTIFF: the TIFF module refuses it with a clear message.
+        Some(Format::Tiff)
+    } else if starts(b"IIRO")
+        || starts(b"IIRS")
+        || starts(b"MMOR")
+        || starts(b"IIU\0")
+        || starts(b"FUJIFILMCCD-RAW")
+    {
         Some(Format::Raw)
     } else if head.get(4..8) == Some(b"ftyp") {
         Some(isobmff_kind(head))
@@ -84,9 +92,10 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     }
 }
 
-/// CR2 is a TIFF with `CR` at byte 8; other raw formats are told apart later.
+/// CR2 is a TIFF with `CR` at byte 8; DNG, NEF, ARW… are TIFFs whose
+/// directories hold sensor data (`container::tiff::is_raw`).
 fn tiff_kind(head: &[u8]) -> Format {
-    if head.get(8..10) == Some(b"CR") {
+    if head.get(8..10) == Some(b"CR") || crate::container::tiff::is_raw(head) {
         Format::Raw
     } else {
         Format::Tiff
