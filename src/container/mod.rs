@@ -9,6 +9,7 @@
 
 pub mod gif;
 pub mod heif;
+pub mod isobmff;
 pub mod jpeg;
 pub mod jxl;
 pub mod png;
@@ -30,6 +31,7 @@ pub fn scan(format: Format, data: &[u8]) -> Result<Scan, Error> {
         Format::Heif | Format::Avif => heif::scan(data),
         Format::Jxl => jxl::scan(data),
         Format::Tiff => tiff::scan(data),
+        Format::Raw if heif::is_cr3(data) => heif::scan_cr3(data),
         Format::Raw => tiff::scan_raw(data),
         Format::Video => Err(unsupported(format)),
     }
@@ -80,6 +82,7 @@ pub struct Inspected<'a> {
 pub fn clean<'a>(format: Format, data: &'a [u8], policy: &Policy) -> Result<Cleaned<'a>, Error> {
     match format {
         Format::Jpeg => jpeg::clean(data, policy),
+        Format::Raw | Format::Video => Err(unsupported(format)),
         _ => Ok(Cleaned {
             before: scan(format, data)?,
             bytes: rebuild(format, data, policy)?,
