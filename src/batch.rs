@@ -44,6 +44,8 @@ pub struct Options {
     /// Worker threads; 0 means one per core.
     pub jobs: usize,
     pub progress: bool,
+    /// Make a small upright thumbnail of each photo (for the HTML report).
+    pub thumbnails: bool,
 }
 
 /// The outcome for one file.
@@ -71,6 +73,8 @@ pub struct FileReport {
     pub output: Option<PathBuf>,
     pub scan: Scan,
     pub error: Option<String>,
+    /// A small JPEG of the picture, upright, when thumbnails were asked for.
+    pub thumbnail: Option<Vec<u8>>,
 }
 
 impl FileReport {
@@ -86,6 +90,7 @@ impl FileReport {
             output: None,
             scan: Scan::default(),
             error: Some(error.to_string()),
+            thumbnail: None,
         }
     }
 }
@@ -283,11 +288,23 @@ fn process(job: &Job, options: &Options) -> Option<FileReport> {
             format,
             status,
             output,
-            scan,
+            scan: with_places(scan),
             error: None,
+            thumbnail: options
+                .thumbnails
+                .then(|| crate::report::html::thumbnail(&bytes))
+                .flatten(),
         },
         Err(e) => FileReport::failed(&job.input, format, &e),
     })
+}
+
+/// Names the nearest town of every valid location (offline).
+fn with_places(mut scan: Scan) -> Scan {
+    for loc in scan.locations.iter_mut().filter(|l| l.invalid.is_none()) {
+        loc.place = crate::geo::nearest(loc.lat, loc.lon).map(|n| n.describe());
+    }
+    scan
 }
 
 /// The whole file, or `None` if its first bytes are not a known format.
@@ -395,8 +412,12 @@ pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>
                 format,
                 status,
                 output,
-                scan,
+                scan: with_places(scan),
                 error: None,
+                thumbnail: options
+                    .thumbnails
+                    .then(|| crate::report::html::thumbnail(bytes))
+                    .flatten(),
             };
             (report, cleaned)
         }

@@ -2,9 +2,11 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use photoscrub::batch::{self, Batch, Mode, Options, Output, Status};
-use photoscrub::report::{self, Detail};
+use photoscrub::report::{self, Colour, Detail};
 use photoscrub::{Category, Policy};
 use std::ffi::OsString;
+use std::fs::File;
+
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 
@@ -26,10 +28,16 @@ Exit codes: 0 all good (check: nothing would leak), 1 check found a leak,
 
 Drag-and-drop: `photoscrub PATH...` is the same as `photoscrub clean PATH...`.";
 
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nPlace names: GeoNames (geonames.org), CC BY 4.0, via the reverse_geocoder crate.",
+    "\nLand and sea: country boundaries (c) OpenStreetMap contributors, ODbL, via the country-boundaries crate."
+);
+
 /// Find and remove what your photos would tell a stranger: where they were
 /// taken, who is in them, which camera took them, and hidden previews.
 #[derive(Parser, Debug)]
-#[command(name = "photoscrub", version, about, after_help = AFTER_HELP)]
+#[command(name = "photoscrub", version, long_version = LONG_VERSION, about, after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -82,6 +90,15 @@ struct Common {
     /// Extra verification: `decode` also decodes both files and compares pixels.
     #[arg(long, value_name = "HOW")]
     verify: Option<Verify>,
+    /// Also write the report as one self-contained HTML page (thumbnails and a map).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Open the HTML report in the default browser when done.
+    #[arg(long, requires = "html")]
+    open: bool,
+    /// Also write every finding as a row of a CSV file.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
     /// Print only failures and the summary.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
     quiet: bool,
@@ -125,6 +142,7 @@ pub fn run() -> io::Result<i32> {
         force,
         jobs: common.jobs.unwrap_or(0),
         progress: !common.quiet && !common.json && io::stderr().is_terminal(),
+        thumbnails: common.html.is_some(),
         mode,
     };
     if common.paths.iter().any(|p| p.as_os_str() == "-") {
@@ -132,6 +150,7 @@ pub fn run() -> io::Result<i32> {
     }
     let batch = batch::run(&common.paths, &options);
     print_report(&batch, &common)?;
+    write_files(&batch, &common)?;
     Ok(exit_code(&batch))
 }
 
@@ -182,8 +201,9 @@ fn run_stdin(common: &Common, options: &Options) -> io::Result<i32> {
     match (common.json, matches!(options.mode, Mode::Check)) {
         (true, true) => report::write_json(&batch, &mut io::stdout().lock())?,
         (true, false) => report::write_json(&batch, &mut stderr)?,
-        (false, _) => report::write_human(&batch, detail(common), &mut stderr)?,
+        (false, _) => report::write_human(&batch, detail(common), colour(false), &mut stderr)?,
     }
+    write_files(&batch, common)?;
     Ok(exit_code(&batch))
 }
 
@@ -193,9 +213,61 @@ fn print_report(batch: &Batch, common: &Common) -> io::Result<()> {
         report::write_json(batch, &mut stdout)?;
         stdout.flush()
     } else {
+        let colour = colour(io::stdout().is_terminal());
         let mut stdout = io::stdout().lock();
-        report::write_human(batch, detail(common), &mut stdout)?;
+        report::write_human(batch, detail(common), colour, &mut stdout)?;
         stdout.flush()
+    }
+}
+
+/// Colour on a terminal, unless `NO_COLOR` is set (no-color.org).
+fn colour(terminal: bool) -> Colour {
+    Colour(terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
+}
+
+/// The `--html` and `--csv` reports, and `--open`.
+fn write_files(batch: &Batch, common: &Common) -> io::Result<()> {
+    let create = |path: &PathBuf| {
+        File::create(path)
+            .map(io::BufWriter::new)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
+    };
+    if let Some(path) = &common.csv {
+        let mut out = create(path)?;
+        report::write_csv(batch, &mut out)?;
+        out.flush()?;
+    }
+    if let Some(path) = &common.html {
+        let mut out = create(path)?;
+        report::html::write_html(batch, &mut out)?;
+        out.flush()?;
+        if common.open {
+            open_in_browser(path);
+        }
+    }
+    Ok(())
+}
+
+/// Opens a file with the desktop's default application.
+fn open_in_browser(path: &std::path::Path) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let result = if cfg!(windows) {
+        std::process::Command::new("cmd")
+            .args(["/C", "start", ""])
+            .arg(path)
+            .spawn()
+    } else {
+        std::process::Command::new(opener).arg(path).spawn()
+    };
+    if let Err(e) = result {
+        eprintln!(
+            "photoscrub: cannot open {} ({e}); open it yourself",
+            path.display()
+        );
     }
 }
 

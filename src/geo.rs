@@ -254,7 +254,7 @@ pub fn clusters(points: &[Point]) -> Vec<Cluster> {
         .into_values()
         .map(|m| cluster_of(points, m))
         .collect();
-    out.sort_by(|a, b| b.members.len().cmp(&a.members.len()));
+    out.sort_by_key(|c| std::cmp::Reverse(c.members.len()));
     out
 }
 

@@ -1,7 +1,11 @@
-//! What the parent (or a script) reads: human text and JSON Lines.
+//! What the parent (or a script) reads: human text, JSON Lines, CSV and an
+//! HTML page. All of them are built from the same [`Summary`].
+
+pub mod html;
 
 use crate::batch::{Batch, FileReport, Status};
 use crate::findings::{Category, Finding, Location};
+use crate::geo;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -33,18 +37,20 @@ pub fn file_json(file: &FileReport) -> Value {
 }
 
 /// The location a file shows: the first valid one, else the first at all.
-fn main_location(file: &FileReport) -> Option<&Location> {
+pub fn main_location(file: &FileReport) -> Option<&Location> {
     file.scan.valid_location().or(file.scan.locations.first())
 }
 
 /// The closing JSON object of a run.
 pub fn summary_json(batch: &Batch) -> Value {
     let s = Summary::of(batch);
-    let places: Vec<Value> = s
-        .places
-        .iter()
-        .map(|p| json!({"lat": p.lat, "lon": p.lon, "osm": p.link, "files": p.files}))
-        .collect();
+    let place = |p: &Place| {
+        json!({
+            "lat": p.lat, "lon": p.lon, "place": p.name, "osm": p.link,
+            "photos": p.files.len(), "days": p.days, "files": p.files,
+            "repeated": p.repeated,
+        })
+    };
     json!({
         "type": "summary",
         "files": batch.files.len(),
@@ -56,11 +62,13 @@ pub fn summary_json(batch: &Batch) -> Value {
         "skipped": batch.skipped,
         "with_location": s.with_location,
         "invalid_locations": s.invalid_locations,
-        "locations": places,
+        "repeated_places": s.places.iter().filter(|p| p.repeated).map(place).collect::<Vec<_>>(),
+        "locations": s.places.iter().map(place).collect::<Vec<_>>(),
         "names": s.names,
         "serials": s.serials,
         "dates": s.dates.as_ref().map(|(a, b)| json!({"first": a, "last": b})),
         "previews": s.previews,
+        "found": s.found,
         "removed": s.removed,
         "kept": s.kept,
     })
@@ -74,28 +82,124 @@ pub fn write_json(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{}", summary_json(batch))
 }
 
-/// Writes the human report: a block per file, then the summary.
-pub fn write_human(batch: &Batch, detail: Detail, out: &mut impl Write) -> io::Result<()> {
+/// Writes one CSV row per finding (and one per file without findings).
+pub fn write_csv(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "path,format,status,output,error,lat,lon,place,category,block,tag,value,removed"
+    )?;
     for file in &batch.files {
-        write_file(file, detail, out)?;
+        let loc = main_location(file).filter(|l| l.invalid.is_none());
+        let head = [
+            file.path.to_string_lossy().into_owned(),
+            file.format
+                .map(|f| f.name().to_string())
+                .unwrap_or_default(),
+            status_word(file.status).to_string(),
+            file.output
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            file.error.clone().unwrap_or_default(),
+            loc.map(|l| format!("{:.6}", l.lat)).unwrap_or_default(),
+            loc.map(|l| format!("{:.6}", l.lon)).unwrap_or_default(),
+            loc.and_then(|l| l.place.clone()).unwrap_or_default(),
+        ];
+        let rows: Vec<[String; 5]> = file
+            .scan
+            .findings
+            .iter()
+            .map(|f| {
+                [
+                    f.category.name().into(),
+                    f.block.clone(),
+                    f.tag.clone(),
+                    f.value.clone(),
+                    f.removed.to_string(),
+                ]
+            })
+            .collect();
+        for row in if rows.is_empty() {
+            vec![Default::default()]
+        } else {
+            rows
+        } {
+            let fields: Vec<String> = head
+                .iter()
+                .chain(row.iter())
+                .map(|v| csv_field(v))
+                .collect();
+            writeln!(out, "{}", fields.join(","))?;
+        }
     }
-    write_summary(batch, out)
+    Ok(())
 }
 
-fn write_file(file: &FileReport, detail: Detail, out: &mut impl Write) -> io::Result<()> {
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+/// Terminal colours, off unless writing to a terminal with `NO_COLOR` unset.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Colour(pub bool);
+
+impl Colour {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+    fn red(self, text: &str) -> String {
+        self.paint("1;31", text)
+    }
+    fn yellow(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+    fn green(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+}
+
+/// Writes the human report: a block per file, then the summary.
+pub fn write_human(
+    batch: &Batch,
+    detail: Detail,
+    colour: Colour,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    for file in &batch.files {
+        write_file(file, detail, colour, out)?;
+    }
+    write_summary(batch, colour, out)
+}
+
+fn write_file(
+    file: &FileReport,
+    detail: Detail,
+    colour: Colour,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let path = file.path.display();
-    match (file.status, &file.error) {
-        (_, Some(error)) => return writeln!(out, "{path}: {}: {error}", status_word(file.status)),
+    let word = status_word(file.status);
+    let word = match file.status {
+        Status::Failed | Status::Refused => colour.red(word),
+        Status::Leaks => colour.yellow(word),
+        _ => colour.green(word),
+    };
+    match (&file.error, &file.output) {
+        (Some(error), _) => return writeln!(out, "{path}: {word}: {error}"),
         _ if detail == Detail::Quiet => return Ok(()),
-        (_, None) => match &file.output {
-            Some(output) => writeln!(
-                out,
-                "{path}: {} -> {}",
-                status_word(file.status),
-                output.display()
-            )?,
-            None => writeln!(out, "{path}: {}", status_word(file.status))?,
-        },
+        (None, Some(output)) => writeln!(out, "{path}: {word} -> {}", output.display())?,
+        (None, None) => writeln!(out, "{path}: {word}")?,
     }
     if detail == Detail::Verbose {
         for f in &file.scan.findings {
@@ -125,7 +229,7 @@ fn write_file(file: &FileReport, detail: Detail, out: &mut impl Write) -> io::Re
     Ok(())
 }
 
-fn status_word(status: Status) -> &'static str {
+pub(crate) fn status_word(status: Status) -> &'static str {
     match status {
         Status::Cleaned => "cleaned",
         Status::AlreadyClean => "already clean",
@@ -135,8 +239,8 @@ fn status_word(status: Status) -> &'static str {
     }
 }
 
-/// One line for one category: its values (a location as coordinates),
-/// and whether they were removed.
+/// One line for one category: its values (a location as coordinates and
+/// place), and whether they were removed.
 fn category_line(category: Category, found: &[&Finding], file: &FileReport) -> Option<String> {
     if found.is_empty() {
         return None;
@@ -188,7 +292,8 @@ fn fate(found: &[&Finding], status: Status) -> String {
     }
 }
 
-fn describe_location(loc: &Location) -> String {
+/// Coordinates with altitude, accuracy and the nearest town.
+pub fn describe_location(loc: &Location) -> String {
     if let Some(why) = &loc.invalid {
         return format!("invalid coordinates ({why})");
     }
@@ -199,27 +304,55 @@ fn describe_location(loc: &Location) -> String {
     if let Some(acc) = loc.accuracy {
         s += &format!(", accurate to {acc:.0} m");
     }
+    if let Some(place) = &loc.place {
+        s += &format!(" — {place}");
+    }
     s
 }
 
-fn write_summary(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
+fn write_summary(batch: &Batch, colour: Colour, out: &mut impl Write) -> io::Result<()> {
     let s = Summary::of(batch);
     writeln!(out)?;
     writeln!(out, "{}", s.counts_line(batch))?;
-    if s.is_empty() {
+    if s.found.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\nWhat these photos would have told a stranger:")?;
+    writeln!(
+        out,
+        "\n{}",
+        colour.bold("What these photos would have told a stranger:")
+    )?;
+    for place in s.places.iter().filter(|p| p.repeated) {
+        let what = format!(
+            "A place you return to — often home, school or a club: {} photos on {} different days, {}",
+            place.files.len(),
+            place.days.len(),
+            place.name
+        );
+        writeln!(out, "  {}", colour.red(&what))?;
+        writeln!(
+            out,
+            "      {:.6}, {:.6}  {}",
+            place.lat, place.lon, place.link
+        )?;
+        writeln!(
+            out,
+            "      days: {}; photos: {}",
+            place.days.join(", "),
+            place.files.join(", ")
+        )?;
+    }
     if s.with_location > 0 {
         let photos = plural(s.with_location, "photo", "photos");
         writeln!(out, "  {photos} showed where they were taken:")?;
         for place in &s.places {
+            let count = plural(place.files.len(), "photo", "photos");
+            writeln!(out, "    {} — {count}", place.name)?;
             writeln!(
                 out,
-                "    {:.6}, {:.6}  {}",
+                "      {:.6}, {:.6}  {}",
                 place.lat, place.lon, place.link
             )?;
-            writeln!(out, "        {}", place.files.join(", "))?;
         }
     }
     if s.invalid_locations > 0 {
@@ -232,19 +365,13 @@ fn write_summary(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
     list_line(out, "Names of people", &s.names)?;
     list_line(out, "Device serial numbers", &s.serials)?;
     if let Some((first, last)) = &s.dates {
-        writeln!(out, "  Dates: {first} to {last}")?;
+        writeln!(out, "  Taken between {first} and {last}")?;
     }
     if s.previews > 0 {
-        let previews = plural(
-            s.previews,
-            "hidden preview image or video",
-            "hidden preview images or videos",
-        );
-        writeln!(
-            out,
-            "  {previews} (they can show more than the posted picture)"
-        )?;
+        let previews = plural(s.previews, "hidden preview", "hidden previews");
+        writeln!(out, "  {previews} (thumbnails, second images, motion-photo videos) that can show more than the posted picture")?;
     }
+    writeln!(out, "  {}", counts_by_category("Found", &s.found))?;
     let (removed, kept) = if batch.checked {
         ("Would remove", "Would keep")
     } else {
@@ -273,72 +400,66 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// One place and the photos that showed it.
-struct Place {
-    lat: f64,
-    lon: f64,
-    link: String,
-    files: Vec<String>,
+/// Photos taken at one place (within 150 m of each other).
+pub struct Place {
+    pub lat: f64,
+    pub lon: f64,
+    /// The nearest town in words, or the coordinates.
+    pub name: String,
+    pub link: String,
+    pub files: Vec<String>,
+    pub days: Vec<String>,
+    /// Photos from two or more days: likely home, school or a club.
+    pub repeated: bool,
 }
 
-/// What the whole run found, for the closing summary.
+/// What the whole run found, for the closing summary of every format.
 #[derive(Default)]
-struct Summary {
+pub struct Summary {
     statuses: Vec<Status>,
-    with_location: usize,
-    invalid_locations: usize,
-    places: Vec<Place>,
-    names: Vec<String>,
-    serials: Vec<String>,
-    dates: Option<(String, String)>,
-    previews: usize,
-    removed: BTreeMap<String, usize>,
-    kept: BTreeMap<String, usize>,
+    pub with_location: usize,
+    pub invalid_locations: usize,
+    /// Repeated places first, then by number of photos.
+    pub places: Vec<Place>,
+    pub names: Vec<String>,
+    pub serials: Vec<String>,
+    pub dates: Option<(String, String)>,
+    pub previews: usize,
+    pub found: BTreeMap<String, usize>,
+    pub removed: BTreeMap<String, usize>,
+    pub kept: BTreeMap<String, usize>,
 }
 
 impl Summary {
-    fn of(batch: &Batch) -> Summary {
+    pub fn of(batch: &Batch) -> Summary {
         let mut s = Summary::default();
+        let mut points = Vec::new();
+        let mut names = Vec::new();
         for file in &batch.files {
             s.statuses.push(file.status);
-            s.add_location(file);
+            match main_location(file) {
+                Some(loc) if loc.invalid.is_none() => {
+                    points.push(geo::Point {
+                        lat: loc.lat,
+                        lon: loc.lon,
+                        day: day_taken(file),
+                    });
+                    names.push(file.path.to_string_lossy().into_owned());
+                }
+                Some(_) => s.invalid_locations += 1,
+                None => {}
+            }
             for f in &file.scan.findings {
                 s.add_finding(f);
             }
         }
+        s.with_location = points.len();
+        s.places = places(&points, &names);
         s
     }
 
-    fn add_location(&mut self, file: &FileReport) {
-        let Some(first) = main_location(file) else {
-            return;
-        };
-        if first.invalid.is_some() {
-            self.invalid_locations += 1;
-            return;
-        }
-        self.with_location += 1;
-        let name = file.path.to_string_lossy().into_owned();
-        let key = |lat: f64, lon: f64| (format!("{lat:.6}"), format!("{lon:.6}"));
-        for loc in file.scan.locations.iter().filter(|l| l.invalid.is_none()) {
-            match self
-                .places
-                .iter_mut()
-                .find(|p| key(p.lat, p.lon) == key(loc.lat, loc.lon))
-            {
-                Some(place) if place.files.contains(&name) => {}
-                Some(place) => place.files.push(name.clone()),
-                None => self.places.push(Place {
-                    lat: loc.lat,
-                    lon: loc.lon,
-                    link: loc.osm_link(),
-                    files: vec![name.clone()],
-                }),
-            }
-        }
-    }
-
     fn add_finding(&mut self, f: &Finding) {
+        *self.found.entry(f.category.name().to_string()).or_default() += 1;
         let counts = if f.removed {
             &mut self.removed
         } else {
@@ -350,39 +471,24 @@ impl Summary {
             Category::Device if f.tag.contains("Serial") || f.tag.contains("UniqueID") => {
                 push_unique(&mut self.serials, &f.value)
             }
-            Category::Time => self.add_date(&f.value),
+            Category::Time => {
+                if let Some(day) = day_of(&f.value) {
+                    self.dates = Some(match self.dates.take() {
+                        None => (day.clone(), day),
+                        Some((a, b)) => (a.min(day.clone()), b.max(day)),
+                    });
+                }
+            }
             Category::Preview => self.previews += 1,
             _ => {}
         }
-    }
-
-    /// Dates as `YYYY-MM-DD`, from values that start with one.
-    fn add_date(&mut self, value: &str) {
-        let digits: String = value
-            .chars()
-            .take(10)
-            .map(|c| if c == ':' { '-' } else { c })
-            .collect();
-        let b = digits.as_bytes();
-        let is_date = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && !digits.starts_with("0000");
-        if !is_date || !digits.replace('-', "").chars().all(|c| c.is_ascii_digit()) {
-            return;
-        }
-        self.dates = Some(match self.dates.take() {
-            None => (digits.clone(), digits),
-            Some((a, b)) => (a.min(digits.clone()), b.max(digits)),
-        });
     }
 
     fn count(&self, status: Status) -> usize {
         self.statuses.iter().filter(|&&s| s == status).count()
     }
 
-    fn is_empty(&self) -> bool {
-        self.removed.is_empty() && self.kept.is_empty() && self.with_location == 0
-    }
-
-    fn counts_line(&self, batch: &Batch) -> String {
+    pub(crate) fn counts_line(&self, batch: &Batch) -> String {
         let mut parts = Vec::new();
         for status in [
             Status::Cleaned,
@@ -412,8 +518,89 @@ impl Summary {
     }
 }
 
+/// Clusters the located photos and names each place.
+fn places(points: &[geo::Point], names: &[String]) -> Vec<Place> {
+    let mut places: Vec<Place> = geo::clusters(points)
+        .into_iter()
+        .map(|c| {
+            let name = geo::nearest(c.lat, c.lon)
+                .map(|n| n.describe())
+                .unwrap_or_else(|| format!("{:.6}, {:.6}", c.lat, c.lon));
+            let loc = geo::location(c.lat, c.lon, None, "");
+            Place {
+                lat: c.lat,
+                lon: c.lon,
+                name,
+                link: loc.osm_link(),
+                files: c.members.iter().map(|&i| names[i].clone()).collect(),
+                repeated: c.is_repeated(),
+                days: c.days,
+            }
+        })
+        .collect();
+    places.sort_by_key(|p| (!p.repeated, std::cmp::Reverse(p.files.len())));
+    places
+}
+
+/// The day a photo was taken: DateTimeOriginal first, then any date.
+pub fn day_taken(file: &FileReport) -> Option<String> {
+    let times = || {
+        file.scan
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::Time)
+    };
+    times()
+        .filter(|f| f.tag.contains("DateTimeOriginal") || f.tag.contains("DateCreated"))
+        .chain(times())
+        .find_map(|f| day_of(&f.value))
+}
+
+/// `YYYY-MM-DD` from a value that starts with a date (`2024:09:14 …`).
+fn day_of(value: &str) -> Option<String> {
+    let day: String = value
+        .trim()
+        .chars()
+        .take(10)
+        .map(|c| if c == ':' { '-' } else { c })
+        .collect();
+    let b = day.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10);
+    (ok && !day.starts_with("0000")).then_some(day)
+}
+
 fn push_unique(list: &mut Vec<String>, value: &str) {
     if !value.is_empty() && !list.iter().any(|v| v == value) {
         list.push(value.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_from_exif_and_xmp_dates() {
+        assert_eq!(day_of("2024:09:14 09:30:12").as_deref(), Some("2024-09-14"));
+        assert_eq!(
+            day_of("2024-09-14T09:30:12+02:00").as_deref(),
+            Some("2024-09-14")
+        );
+        assert_eq!(day_of("0000:00:00 00:00:00"), None);
+        assert_eq!(day_of("09:30:12"), None);
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 }
