@@ -270,6 +270,16 @@ fn output_path(mode: &Mode, base: &Path, relative: &Path, input: &Path) -> Optio
     }
 }
 
+/// Cleans (or checks) one file into `output` — what the folder watcher
+/// runs for each new file. `None`: the file is not a photo or video.
+pub fn process_one(input: &Path, output: Option<PathBuf>, options: &Options) -> Option<FileReport> {
+    let job = Job {
+        input: input.to_path_buf(),
+        output,
+    };
+    process(&job, options)
+}
+
 /// Reads, checks or cleans, verifies and writes one file. `None`: not an image.
 fn process(job: &Job, options: &Options) -> Option<FileReport> {
     let bytes = match read_if_image(&job.input) {
