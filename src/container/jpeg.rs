@@ -8,7 +8,8 @@
 //! Cleaning keeps the image-data segments byte for byte, keeps JFIF, ICC and
 //! Adobe APP14 (needed to show the colours right), replaces the EXIF block by
 //! a rebuilt allowlisted one, and drops everything else — including all of
-//! the trailer and the MPF index that points into it.
+//! the trailer and the MPF index that points into it. Under a policy that
+//! keeps some categories, XMP and IPTC blocks are cut down to what is kept.
 
 use crate::findings::{Category, Finding, Scan};
 use crate::metadata::exif::{Exif, ImageFacts};
@@ -485,9 +486,10 @@ fn describe_trailer(bytes: &[u8]) -> String {
 
 /// Builds the cleaned JPEG under `policy`.
 ///
-/// Image-data segments are copied byte for byte. A metadata block is kept
-/// only if it is JFIF, ICC or Adobe, or if every finding in it is of a
-/// category the policy keeps; the first EXIF block is rebuilt from the
+/// Image-data segments are copied byte for byte. JFIF, ICC and Adobe are
+/// kept; a comment is kept if the policy keeps text; XMP and IPTC blocks are
+/// kept whole when all of them is kept, cut down to the kept properties when
+/// some is, and dropped otherwise; the first EXIF block is rebuilt from the
 /// allowlist; vendor blocks, the MPF index and the trailer are dropped.
 pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
     rebuild_jpeg(&Jpeg::parse(data)?, policy)
@@ -499,7 +501,9 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
     let mut out = Vec::with_capacity(jpeg.image_end);
     out.extend_from_slice(&[0xFF, SOI]);
     let mut exif_written = false;
-    let keep_photoshop = keeps_all(&scan_photoshop(jpeg, "")?, policy);
+    let photoshop = scan_photoshop(jpeg, "")?;
+    let keep_photoshop = keeps_all(&photoshop, policy);
+    let mut photoshop_written = keep_photoshop || !keeps_some(&photoshop, policy);
     for segment in &jpeg.segments {
         let bytes = &data[segment.start..segment.end];
         let payload = segment.payload(data);
@@ -512,9 +516,27 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
                 write_segment(&mut out, 0xE1, &[exif::JPEG_SIGNATURE, &tiff])?;
             }
             Block::Photoshop if keep_photoshop => out.extend_from_slice(bytes),
-            Block::Xmp | Block::Comment => {
+            // Split or not, the filtered resources go where the first was.
+            Block::Photoshop if !photoshop_written => {
+                photoshop_written = true;
+                if let Some(irb) = iptc::filter_photoshop(&photoshop_irb(jpeg), policy) {
+                    write_if_fits(&mut out, 0xED, &[PHOTOSHOP_SIGNATURE, &irb]);
+                }
+            }
+            Block::Xmp => {
+                let found = scan_block(Block::Xmp, segment.marker, payload, "")?;
+                if keeps_all(&found, policy) {
+                    out.extend_from_slice(bytes);
+                } else if keeps_some(&found, policy) {
+                    let packet = &payload[XMP_SIGNATURE.len()..];
+                    if let Some(packet) = xmp::filter(packet, policy) {
+                        write_if_fits(&mut out, 0xE1, &[XMP_SIGNATURE, &packet]);
+                    }
+                }
+            }
+            Block::Comment => {
                 if keeps_all(
-                    &scan_block(jpeg.block(segment), segment.marker, payload, "")?,
+                    &scan_block(Block::Comment, segment.marker, payload, "")?,
                     policy,
                 ) {
                     out.extend_from_slice(bytes);
@@ -525,6 +547,32 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
     }
     out.extend_from_slice(&[0xFF, EOI]);
     Ok(out)
+}
+
+/// Whether a block says something besides rendering that is kept: only
+/// then is it worth filtering (rendering alone is not kept in XMP or IPTC).
+fn keeps_some(block: &Scan, policy: &Policy) -> bool {
+    block.has_any(|c| c != Category::Rendering && policy.keeps(c))
+}
+
+/// The Photoshop resources of every APP13 segment, joined (as
+/// [`scan_photoshop`] reads them).
+fn photoshop_irb(jpeg: &Jpeg) -> Vec<u8> {
+    jpeg.segments
+        .iter()
+        .filter(|s| jpeg.block(s) == Block::Photoshop)
+        .flat_map(|s| &s.payload(jpeg.data)[PHOTOSHOP_SIGNATURE.len()..])
+        .copied()
+        .collect()
+}
+
+/// Writes a filtered block as one segment, or drops it if it is too long
+/// for one (fail closed: never split or truncated).
+fn write_if_fits(out: &mut Vec<u8>, marker: u8, parts: &[&[u8]]) {
+    if parts.iter().map(|p| p.len()).sum::<usize>() <= MAX_PAYLOAD {
+        // Cannot fail: the length was checked.
+        let _ = write_segment(out, marker, parts);
+    }
 }
 
 /// A block is kept only if it says something and all of it is kept.

@@ -100,7 +100,14 @@ impl Exif {
     }
 
     fn location(&self, source: &str) -> Option<crate::Location> {
-        let get = |tag| self.inner.get_field(tag, In::PRIMARY).map(|f| &f.value);
+        // The GPS directory usually hangs off IFD0, but some cameras (FLIR)
+        // link it from IFD1: read it wherever the latitude is.
+        let ifd = self
+            .inner
+            .fields()
+            .find(|f| f.tag == Tag::GPSLatitude)?
+            .ifd_num;
+        let get = |tag| self.inner.get_field(tag, ifd).map(|f| &f.value);
         let lat = degrees(get(Tag::GPSLatitude)?, get(Tag::GPSLatitudeRef))?;
         let lon = degrees(get(Tag::GPSLongitude)?, get(Tag::GPSLongitudeRef))?;
         let alt = get(Tag::GPSAltitude).and_then(first_rational).map(|a| {
@@ -225,11 +232,16 @@ fn add_rendering_defaults(fields: &mut Vec<Field>, facts: ImageFacts) {
     }
 }
 
+/// Degrees, minutes, seconds as rationals (signed ones too: some cameras,
+/// FLIR among them, write SRATIONAL) to signed decimal degrees.
 fn degrees(value: &Value, reference: Option<&Value>) -> Option<f64> {
-    let Value::Rational(parts) = value else {
-        return None;
+    let parts: Vec<f64> = match value {
+        Value::Rational(v) => v.iter().map(Rational::to_f64).collect(),
+        Value::SRational(v) => v.iter().map(|r| r.to_f64()).collect(),
+        Value::Ascii(v) => ascii_dms(v.first()?)?,
+        _ => return None,
     };
-    let part = |i: usize| parts.get(i).map_or(0.0, Rational::to_f64);
+    let part = |i: usize| parts.get(i).copied().unwrap_or(0.0);
     if parts.is_empty() {
         return None;
     }
@@ -238,6 +250,22 @@ fn degrees(value: &Value, reference: Option<&Value>) -> Option<f64> {
         _ => None,
     };
     Some(geo::from_dms(part(0), part(1), part(2), reference))
+}
+
+/// Degrees written as text by some phones: `52,50,34.01` or, with decimal
+/// commas, `52,00000,50,00000,34,01180` (52° 50' 34.0118").
+fn ascii_dms(text: &[u8]) -> Option<Vec<f64>> {
+    let text = std::str::from_utf8(text).ok()?;
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let numbers: Vec<String> = match parts.len() {
+        6 => parts
+            .chunks(2)
+            .map(|p| format!("{}.{}", p[0], p[1]))
+            .collect(),
+        1..=3 => parts.iter().map(|p| p.to_string()).collect(),
+        _ => return None,
+    };
+    numbers.iter().map(|n| n.parse::<f64>().ok()).collect()
 }
 
 fn first_rational(value: &Value) -> Option<f64> {

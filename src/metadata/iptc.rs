@@ -8,6 +8,7 @@
 
 use crate::findings::{Category, Finding, Scan};
 use crate::metadata::xmp;
+use crate::policy::Policy;
 use std::borrow::Cow;
 
 /// Signatures of image resource blocks: Photoshop's and those of other
@@ -17,6 +18,10 @@ const SIGNATURES: [&[u8; 4]; 4] = [b"8BIM", b"PHUT", b"DCSR", b"AgHg"];
 const TAG_MARKER: u8 = 0x1C;
 /// ISO 2022 escape sequence declaring UTF-8 (`ESC % G`) in dataset 1:90.
 const UTF8_DECLARATION: [u8; 3] = [0x1B, 0x25, 0x47];
+/// Image resource ids with a meaning of their own when filtering.
+const IPTC_RESOURCE: u16 = 0x0404;
+const XMP_RESOURCE: u16 = 0x0424;
+const IPTC_DIGEST: u16 = 0x0425;
 
 /// Reads a sequence of Photoshop image resource blocks (`irb` is the APP13
 /// payload after its `Photoshop 3.0\0` signature) into findings: IPTC
@@ -65,13 +70,122 @@ pub fn scan_iptc(data: &[u8], block: &str) -> Result<Scan, String> {
     Ok(scan)
 }
 
+/// The Photoshop image resources (`irb`, as for [`scan_photoshop`]) with
+/// only what `policy` keeps, or `None` if nothing but rendering would be
+/// left, or on any doubt (the caller then drops the whole block).
+///
+/// A resource is kept whole (with its name) if everything it says is of a
+/// kept category — rendering resources like the ICC profile (0x040F) and the
+/// resolution (0x03ED) always are. The IPTC record (0x0404) keeps only the
+/// datasets of kept categories, plus the structure datasets 1:00, 1:90
+/// (coded character set) and 2:00 (record version), each copied whole; the
+/// XMP resource (0x0424) is cut down with [`xmp::filter`]. The IPTC digest
+/// (0x0425, a hash of the original record) goes whenever the record changed.
+/// Lengths and even padding are written anew. The result is read again
+/// before it is returned: it must read without error and hold no finding
+/// of a removed category.
+pub fn filter_photoshop(irb: &[u8], policy: &Policy) -> Option<Vec<u8>> {
+    let mut kept: Vec<(Resource, Cow<[u8]>)> = Vec::new();
+    let mut iptc_changed = false;
+    let mut pos = 0;
+    while pos < irb.len() {
+        if irb[pos..].iter().all(|&b| b == 0) {
+            break;
+        }
+        let resource = Resource::parse(irb, pos).ok()?;
+        pos = resource.next;
+        let data = match resource.id {
+            IPTC_RESOURCE => {
+                let filtered = filter_iptc(resource.data, policy).ok()?;
+                iptc_changed |= !matches!(filtered, Some(Cow::Borrowed(_)));
+                filtered
+            }
+            XMP_RESOURCE => {
+                let found = xmp::scan(resource.data, "IPTC XMP");
+                if keeps_all(&found, policy) {
+                    Some(Cow::Borrowed(resource.data))
+                } else {
+                    xmp::filter(resource.data, policy).map(Cow::Owned)
+                }
+            }
+            _ => {
+                let found = resource.scan("IPTC").ok()?;
+                keeps_all(&found, policy).then_some(Cow::Borrowed(resource.data))
+            }
+        };
+        if let Some(data) = data {
+            kept.push((resource, data));
+        }
+    }
+    if iptc_changed {
+        kept.retain(|(r, _)| r.id != IPTC_DIGEST);
+    }
+    let mut out = Vec::with_capacity(irb.len());
+    for (resource, data) in &kept {
+        resource.write(&mut out, data)?;
+    }
+    let rescan = scan_photoshop(&out, "IPTC").ok()?;
+    let informative = rescan.has_any(|c| c != Category::Rendering);
+    (informative && !rescan.has_any(|c| policy.removes(c))).then_some(out)
+}
+
+/// Whether a block says something and all of it is kept.
+fn keeps_all(found: &Scan, policy: &Policy) -> bool {
+    !found.findings.is_empty() && !found.has_any(|c| policy.removes(c))
+}
+
+/// The IPTC datasets of kept categories (and the structure datasets), each
+/// copied whole; `Ok(None)` if none of kept information is left; the input
+/// itself if nothing was left out. Errors as [`scan_iptc`].
+fn filter_iptc<'a>(data: &'a [u8], policy: &Policy) -> Result<Option<Cow<'a, [u8]>>, String> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut utf8 = false;
+    let mut informative = false;
+    let mut dropped = false;
+    let mut pos = 0;
+    while pos < data.len() {
+        if data[pos..].iter().all(|&b| b == 0) {
+            break;
+        }
+        let dataset = Dataset::parse(data, pos)?;
+        let keep = match (dataset.record, dataset.number) {
+            (1, 90) => {
+                utf8 = dataset.value.windows(3).any(|w| w == UTF8_DECLARATION);
+                true
+            }
+            (1, 0) | (2, 0) => true,
+            _ => match dataset.finding(utf8, "IPTC") {
+                Some(finding) if policy.keeps(finding.category) => {
+                    informative = true;
+                    true
+                }
+                _ => false,
+            },
+        };
+        if keep {
+            out.extend_from_slice(&data[pos..dataset.next]);
+        } else {
+            dropped = true;
+        }
+        pos = dataset.next;
+    }
+    Ok(match (informative, dropped) {
+        (false, _) => None,
+        (true, false) => Some(Cow::Borrowed(data)),
+        (true, true) => Some(Cow::Owned(out)),
+    })
+}
+
 // ---------------------------------------------------------------------------
 // Photoshop image resources.
 
 /// One image resource block.
 struct Resource<'a> {
+    signature: &'a [u8],
     id: u16,
     name: String,
+    /// The name's bytes as written.
+    raw_name: &'a [u8],
     data: &'a [u8],
     /// Offset of the next block.
     next: usize,
@@ -98,14 +212,40 @@ impl<'a> Resource<'a> {
             let left = irb.len() - start;
             format!("image resource 0x{id:04X} at offset {pos} declares {size} bytes but only {left} remain")
         })?;
-        let name = String::from_utf8_lossy(&irb[pos + 7..pos + 7 + name_len]).into_owned();
+        let raw_name = &irb[pos + 7..pos + 7 + name_len];
+        let name = String::from_utf8_lossy(raw_name).into_owned();
         let next = (end + (size & 1)).min(irb.len());
         Ok(Resource {
+            signature,
             id,
             name,
+            raw_name,
             data: &irb[start..end],
             next,
         })
+    }
+
+    /// Writes this resource with `data` (its own, or a filtered version),
+    /// lengths and padding anew. The IPTC and XMP resources are written
+    /// without their name, which no report shows. `None` if too long.
+    fn write(&self, out: &mut Vec<u8>, data: &[u8]) -> Option<()> {
+        let name = match self.id {
+            IPTC_RESOURCE | XMP_RESOURCE => &[][..],
+            _ => self.raw_name,
+        };
+        out.extend_from_slice(self.signature);
+        out.extend_from_slice(&self.id.to_be_bytes());
+        out.push(u8::try_from(name.len()).ok()?);
+        out.extend_from_slice(name);
+        if name.len() % 2 == 0 {
+            out.push(0);
+        }
+        out.extend_from_slice(&u32::try_from(data.len()).ok()?.to_be_bytes());
+        out.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            out.push(0);
+        }
+        Some(())
     }
 
     /// `Photoshop 0x040C thumbnail`.
@@ -130,6 +270,7 @@ impl<'a> Resource<'a> {
                 format!("EXIF inside Photoshop block, {size} bytes"),
             ),
             0x040F => (Category::Rendering, format!("ICC profile, {size} bytes")),
+            0x03ED => (Category::Rendering, format!("{size} bytes")),
             0x03F0 => (Category::Text, pascal_string(self.data)),
             0x040B => (
                 Category::Text,
@@ -775,5 +916,242 @@ mod tests {
             find(&scan, "Photoshop 0x040B URL").value,
             "http://a.example/"
         );
+    }
+
+    // -----------------------------------------------------------------------
+    // filter_photoshop
+
+    /// The findings of `scan` whose category `policy` keeps.
+    fn kept(scan: &Scan, policy: &Policy) -> Vec<Finding> {
+        scan.findings
+            .iter()
+            .filter(|f| policy.keeps(f.category))
+            .cloned()
+            .collect()
+    }
+
+    /// The resources of a filtered block: id, name and data.
+    fn resources(irb: &[u8]) -> Vec<(u16, String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos < irb.len() {
+            let r = Resource::parse(irb, pos).unwrap();
+            assert_eq!(pos % 2, 0, "resource at an odd offset");
+            out.push((r.id, r.name.clone(), r.data.to_vec()));
+            pos = r.next;
+        }
+        assert_eq!(pos, irb.len(), "no padding after the last resource");
+        out
+    }
+
+    fn data_of(irb: &[u8], id: u16) -> Option<Vec<u8>> {
+        resources(irb).into_iter().find(|r| r.0 == id).map(|r| r.2)
+    }
+
+    #[test]
+    fn only_location_keeps_everything_else_exactly() {
+        let policy = Policy::only(&[Category::Location]);
+        let before = scan_photoshop(&irb(), "IPTC").unwrap();
+        let out = filter_photoshop(&irb(), &policy).unwrap();
+        let after = scan_photoshop(&out, "IPTC").unwrap();
+        assert_eq!(after.findings, kept(&before, &policy));
+        let ids: Vec<u16> = resources(&out).iter().map(|r| r.0).collect();
+        // The XMP resource held only a place: it is gone.
+        assert_eq!(ids, [0x03ED, 0x0404, 0x040C, 0x0422, 0x040F, 0x0FA5]);
+        let odd = &resources(&out)[5];
+        assert_eq!(
+            (odd.1.as_str(), odd.2.as_slice()),
+            ("odd", &[1u8, 2, 3][..])
+        );
+        // Structure datasets are kept, each dataset whole.
+        let iptc = data_of(&out, 0x0404).unwrap();
+        let expected = [
+            dataset(1, 90, &UTF8_DECLARATION),
+            dataset(2, 0, &[0, 4]),
+            dataset(2, 80, "Anna de Vries".as_bytes()),
+            dataset(2, 25, b"beach"),
+            dataset(2, 25, b"school"),
+            dataset(2, 55, b"20240501"),
+            dataset(2, 65, b"Photo Mechanic"),
+            dataset(2, 120, "Emma's first day".as_bytes()),
+        ]
+        .concat();
+        assert_eq!(iptc, expected);
+        // Filtering again changes nothing.
+        assert_eq!(filter_photoshop(&out, &policy).unwrap(), out);
+    }
+
+    #[test]
+    fn keeping_one_category_keeps_it_and_rendering() {
+        let policy = Policy::keep(&[Category::People]);
+        let out = filter_photoshop(&irb(), &policy).unwrap();
+        let after = scan_photoshop(&out, "IPTC").unwrap();
+        let tags: Vec<(&str, Category)> = after
+            .findings
+            .iter()
+            .map(|f| (f.tag.as_str(), f.category))
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                ("Photoshop 0x03ED resolution", Category::Rendering),
+                ("By-line", Category::People),
+                ("Photoshop 0x040F ICC profile", Category::Rendering),
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_but_rendering_left_is_none() {
+        assert_eq!(filter_photoshop(&irb(), &Policy::default()), None);
+        let places = [
+            resource(0x03ED, "", &[0; 16]),
+            resource(
+                0x0404,
+                "",
+                &[dataset(2, 0, &[0, 4]), dataset(2, 90, b"Haarlem")].concat(),
+            ),
+        ]
+        .concat();
+        assert_eq!(
+            filter_photoshop(&places, &Policy::only(&[Category::Location])),
+            None
+        );
+        assert_eq!(
+            filter_photoshop(&[], &Policy::only(&[Category::Location])),
+            None
+        );
+    }
+
+    #[test]
+    fn xmp_inside_is_filtered_too() {
+        let xmp = br#"<rdf:RDF><rdf:Description photoshop:Country="Nederland" dc:creator="Kim"/></rdf:RDF>"#;
+        let bytes = resource(0x0424, "", xmp);
+        let out = filter_photoshop(&bytes, &Policy::only(&[Category::Location])).unwrap();
+        assert_eq!(
+            data_of(&out, 0x0424).unwrap(),
+            br#"<rdf:RDF><rdf:Description dc:creator="Kim"/></rdf:RDF>"#
+        );
+    }
+
+    #[test]
+    fn the_digest_goes_when_the_record_changes() {
+        let digest = resource(0x0425, "", &[0xAB; 16]);
+        let record = [dataset(2, 80, b"Kim"), dataset(2, 90, b"Leiden")].concat();
+        let bytes = [resource(0x0404, "", &record), digest.clone()].concat();
+        let out = filter_photoshop(&bytes, &Policy::only(&[Category::Location])).unwrap();
+        assert_eq!(data_of(&out, 0x0404).unwrap(), dataset(2, 80, b"Kim"));
+        assert_eq!(data_of(&out, 0x0425), None);
+        // A record kept whole keeps its digest (when device is kept).
+        let out = filter_photoshop(&bytes, &Policy::only(&[Category::Time])).unwrap();
+        assert_eq!(out, bytes);
+        let out = filter_photoshop(&bytes, &Policy::only(&[Category::Device])).unwrap();
+        assert_eq!(data_of(&out, 0x0404).unwrap(), record);
+        assert_eq!(data_of(&out, 0x0425), None);
+    }
+
+    #[test]
+    fn lengths_and_padding_are_written_anew() {
+        // An odd-length record, an odd name, an extended-length dataset,
+        // trailing padding, another writer's signature.
+        let mut record = [dataset(1, 90, &UTF8_DECLARATION), dataset(2, 90, b"Leiden")].concat();
+        record.extend([TAG_MARKER, 2, 202, 0x80, 0x04, 0, 1, 0x11, 0x70]);
+        record.extend(vec![0xAB; 70_000]);
+        record.extend(dataset(2, 25, b"odd"));
+        record.extend([0, 0, 0]);
+        let mut bytes = resource(0x0404, "n", &record);
+        let mut other = resource(0x0FA5, "abc", &[7; 5]);
+        other[..4].copy_from_slice(b"PHUT");
+        bytes.extend(other);
+        bytes.extend([0; 4]);
+        let policy = Policy::only(&[Category::Preview]);
+        let out = filter_photoshop(&bytes, &policy).unwrap();
+        let list = resources(&out);
+        assert_eq!(list.len(), 2);
+        assert_eq!((list[0].0, list[0].1.as_str()), (0x0404, ""));
+        assert_eq!(
+            list[0].2,
+            [
+                dataset(1, 90, &UTF8_DECLARATION),
+                dataset(2, 90, b"Leiden"),
+                dataset(2, 25, b"odd")
+            ]
+            .concat()
+        );
+        assert_eq!(list[1], (0x0FA5, "abc".to_string(), vec![7; 5]));
+        assert_eq!(&out[out.len() - 20..out.len() - 16], b"PHUT");
+        let before = scan_photoshop(&bytes, "IPTC").unwrap();
+        let after = scan_photoshop(&out, "IPTC").unwrap();
+        assert_eq!(after.findings, kept(&before, &policy));
+        // Keeping previews keeps the long dataset whole.
+        let out = filter_photoshop(&bytes, &Policy::only(&[Category::Location])).unwrap();
+        assert_eq!(data_of(&out, 0x0404).unwrap().len(), 8 + 9 + 70_000 + 8);
+    }
+
+    #[test]
+    fn damaged_blocks_are_none() {
+        let policy = Policy::only(&[Category::Location]);
+        let mut bytes = irb();
+        bytes.truncate(bytes.len() - 4);
+        assert_eq!(filter_photoshop(&bytes, &policy), None);
+        let bad = resource(0x0404, "", &[TAG_MARKER, 2, 80, 0, 50, b'x']);
+        assert_eq!(filter_photoshop(&bad, &policy), None);
+        let bytes = irb();
+        for len in 0..bytes.len() {
+            for part in [&bytes[..len], &bytes[len..]] {
+                if let Some(out) = filter_photoshop(part, &policy) {
+                    let after = scan_photoshop(&out, "IPTC").unwrap();
+                    assert!(!after.has_any(|c| c == Category::Location));
+                }
+            }
+        }
+        let mut edited = bytes.clone();
+        for i in 0..edited.len() {
+            edited[i] ^= 0x5A;
+            if let Some(out) = filter_photoshop(&edited, &policy) {
+                let after = scan_photoshop(&out, "IPTC").unwrap();
+                assert!(!after.has_any(|c| c == Category::Location));
+            }
+            edited[i] ^= 0x5A;
+        }
+    }
+
+    /// In a JPEG, resources split over two APP13 segments are filtered
+    /// joined and written back as one segment where the first was.
+    #[test]
+    fn split_jpeg_blocks_are_joined_and_filtered() {
+        use crate::container::jpeg;
+        let img =
+            image::RgbImage::from_fn(8, 8, |x, y| image::Rgb([x as u8 * 30, y as u8 * 30, 9]));
+        let mut tiny = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut tiny, image::ImageFormat::Jpeg).unwrap();
+        let tiny = tiny.into_inner();
+        let irb = irb();
+        let (a, b) = irb.split_at(40);
+        let mut file = tiny[..2].to_vec();
+        for part in [a, b] {
+            let len = (2 + 14 + part.len()) as u16;
+            file.extend([0xFF, 0xED]);
+            file.extend(len.to_be_bytes());
+            file.extend(b"Photoshop 3.0\0");
+            file.extend(part);
+        }
+        file.extend(&tiny[2..]);
+
+        let policy = Policy::only(&[Category::Location]);
+        let before = jpeg::scan(&file).unwrap();
+        let clean = jpeg::rebuild(&file, &policy).unwrap();
+        let markers = jpeg::markers(&clean).unwrap();
+        assert_eq!(markers.iter().filter(|&&m| m == 0xED).count(), 1);
+        assert_eq!(markers[0], 0xED);
+        let after = jpeg::scan(&clean).unwrap();
+        assert_eq!(after.findings, kept(&before, &policy));
+        assert_eq!(
+            jpeg::image_data(&clean).unwrap(),
+            jpeg::image_data(&file).unwrap()
+        );
+        // The default policy drops the block.
+        let clean = jpeg::rebuild(&file, &Policy::default()).unwrap();
+        assert!(!jpeg::markers(&clean).unwrap().contains(&0xED));
     }
 }

@@ -1,9 +1,11 @@
 //! XMP packets: a small, tolerant RDF/XML reader that turns every property
-//! into a [`Finding`].
+//! into a [`Finding`], and a filter that cuts the properties a policy
+//! removes out of a packet.
 //!
-//! XMP is dropped as a whole from cleaned files, so this module only has to
-//! *explain* what a packet would have told a stranger. It never fails: bytes
-//! that are not XML give fewer findings, not an error. It has no XML
+//! [`scan`] *explains* what a packet would have told a stranger. It never
+//! fails: bytes that are not XML give fewer findings, not an error.
+//! [`filter`] is strict instead: it rewrites only packets it reads with
+//! certainty, and its callers drop the whole packet otherwise. It has no XML
 //! dependency on purpose: it expands only the five predefined entities and
 //! numeric character references (no DTD entities), runs in one pass in linear
 //! time, and never nests deeper than [`MAX_DEPTH`] elements.
@@ -18,8 +20,10 @@
 
 use crate::findings::{Category, Finding, Scan};
 use crate::geo;
+use crate::policy::Policy;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 /// Elements nested deeper than this are skipped (their end tags are still
 /// counted, so the rest of the packet is read normally).
@@ -40,12 +44,13 @@ const MAX_FIXES: usize = 64;
 /// read before the damage.
 pub fn scan(packet: &[u8], block: &str) -> Scan {
     let text = decode_text(packet);
-    let mut walker = Walker::new(Sink::new(block));
-    for token in Tokens::new(&text) {
+    let mut walker = Walker::new(Sink::new(block), None);
+    for (token, span) in Tokens::new(&text) {
         match token {
-            Token::Start { name, attrs, empty } => walker.start(name, &attrs, empty),
-            Token::End => walker.end(),
-            Token::Text(text) => walker.text(&text),
+            Token::Start { name, attrs, empty } => walker.start(name, &attrs, empty, span),
+            Token::End(_) => walker.end(span.end),
+            Token::Text(text) => walker.text(&text, span),
+            Token::Markup(_) => {}
         }
     }
     walker.sink.finish()
@@ -76,6 +81,202 @@ pub fn minimal_packet(len: usize) -> Option<Vec<u8>> {
     Some(packet)
 }
 
+/// The packet with only the properties that `policy` keeps, or `None` if
+/// none would be left or the packet cannot be rewritten with certainty (the
+/// caller then drops the whole packet).
+///
+/// Each top-level property — an attribute of a top-level `rdf:Description`
+/// (or of the `x:xmpmeta` wrapper, like `x:xmptk`), or a property element
+/// with everything inside it — is kept as written only if every value in it
+/// is of a category the policy keeps: a structure with one removed value
+/// (a face region with a name, a contact address with a city) goes whole.
+/// `xmpNote:HasExtendedXMP` always goes (extended XMP is always dropped).
+/// Namespace declarations, `rdf:about=""`, white space and the `xpacket`
+/// wrapper stay; comments, other processing instructions, stray text and
+/// anything the reader does not understand go.
+///
+/// Only well-formed UTF-8 packets are rewritten: balanced tags, quoted
+/// attributes, no DOCTYPE, nothing nested too deep. The result is read again
+/// before it is returned: it must hold the same properties as planned and no
+/// finding of a removed category.
+pub fn filter(packet: &[u8], policy: &Policy) -> Option<Vec<u8>> {
+    let Cow::Borrowed(text) = decode_text(packet) else {
+        return None;
+    };
+    let tracker = properties(text)?;
+    let removed = Category::ALL
+        .into_iter()
+        .filter(|&c| policy.removes(c))
+        .fold(0, |set, c| set | bit(c));
+    let mut cuts = tracker.cuts;
+    let mut kept = false;
+    for unit in tracker.units {
+        if unit.kept(removed) {
+            kept |= !unit.wrapper;
+        } else if unit.element {
+            cuts.push(with_line(text, unit.range));
+        } else {
+            cuts.push(unit.range);
+        }
+    }
+    if !kept {
+        return None;
+    }
+    let out = cut(text, cuts);
+    let check = properties(&out)?;
+    if !check.cuts.is_empty() || !check.units.iter().all(|u| u.kept(removed)) {
+        return None;
+    }
+    let rescan = scan(out.as_bytes(), "XMP");
+    let left_over = rescan
+        .findings
+        .iter()
+        .any(|f| policy.removes(f.category) || f.tag == "xmpNote:HasExtendedXMP");
+    if rescan.findings.is_empty() || left_over {
+        return None;
+    }
+    Some(out.into_bytes())
+}
+
+/// The bit of `category` in a set of categories.
+fn bit(category: Category) -> u8 {
+    1 << category as u8
+}
+
+/// Where the top-level properties of a packet are and what they hold, or
+/// `None` if the packet is not well-formed enough to be cut with certainty.
+fn properties(text: &str) -> Option<Tracker> {
+    let mut walker = Walker::new(Sink::new("XMP"), Some(Tracker::default()));
+    let mut tokens = Tokens::new(text);
+    let mut open: Vec<&str> = Vec::new();
+    for (token, span) in tokens.by_ref() {
+        match token {
+            Token::Start { name, attrs, empty } => {
+                if !empty {
+                    open.push(name);
+                }
+                walker.start(name, &attrs, empty, span);
+            }
+            Token::End(name) => {
+                if open.pop() != Some(name) {
+                    return None;
+                }
+                walker.end(span.end);
+            }
+            Token::Text(value) => walker.text(&value, span),
+            Token::Markup(Markup::XPacket) => {}
+            Token::Markup(Markup::Other) => walker.tracker.as_mut()?.cuts.push(span),
+            Token::Markup(Markup::Declaration) => return None,
+        }
+    }
+    let tracker = walker.tracker.take()?;
+    let certain = !tokens.sloppy && open.is_empty() && !tracker.doubtful;
+    (certain && tracker.open.is_none()).then_some(tracker)
+}
+
+/// `range` with the blanks before it and the line break before those, so
+/// that cutting an element does not leave an empty line.
+fn with_line(text: &str, range: Range<usize>) -> Range<usize> {
+    let bytes = text.as_bytes();
+    let mut start = range.start;
+    while start > 0 && matches!(bytes[start - 1], b' ' | b'\t') {
+        start -= 1;
+    }
+    if start > 0 && bytes[start - 1] == b'\n' {
+        start -= 1;
+        if start > 0 && bytes[start - 1] == b'\r' {
+            start -= 1;
+        }
+    }
+    start..range.end
+}
+
+/// `text` without the (possibly overlapping) `cuts`.
+fn cut(text: &str, mut cuts: Vec<Range<usize>>) -> String {
+    cuts.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in cuts {
+        if r.start > at {
+            out.push_str(&text[at..r.start]);
+        }
+        at = at.max(r.end);
+    }
+    out.push_str(&text[at.min(text.len())..]);
+    out
+}
+
+/// The top-level properties of a packet being filtered, and what else is
+/// cut from it whatever the policy.
+#[derive(Default)]
+struct Tracker {
+    units: Vec<Unit>,
+    /// The property being read.
+    open: Option<usize>,
+    /// Text, attributes and markup outside every property that the reader
+    /// ignores: cut.
+    cuts: Vec<Range<usize>>,
+    /// Something outside every property could not be read (nested too deep).
+    doubtful: bool,
+}
+
+/// One top-level property.
+struct Unit {
+    /// Its bytes (for an attribute, with the white space before it).
+    range: Range<usize>,
+    /// An element (else an attribute).
+    element: bool,
+    /// The categories of its values, one bit each.
+    marks: u8,
+    /// Cut whatever the policy: not a property, `xmpNote:HasExtendedXMP`,
+    /// or not wholly read.
+    forced: bool,
+    /// An attribute of the `x:xmpmeta` wrapper (`x:xmptk`).
+    wrapper: bool,
+}
+
+impl Unit {
+    /// Whether it stays when the categories in `removed` are removed: it
+    /// says something, and nothing it says is removed.
+    fn kept(&self, removed: u8) -> bool {
+        !self.forced && self.marks != 0 && self.marks & removed == 0
+    }
+}
+
+impl Tracker {
+    fn open(&mut self, range: Range<usize>, element: bool, forced: bool) {
+        self.units.push(Unit {
+            range,
+            element,
+            marks: 0,
+            forced,
+            wrapper: false,
+        });
+        self.open = Some(self.units.len() - 1);
+    }
+
+    /// Ends the open property (at `end`, for an element) with the
+    /// categories of its values.
+    fn close(&mut self, end: Option<usize>, marks: u8, wrapper: bool) {
+        if let Some(unit) = self.open.take().and_then(|i| self.units.get_mut(i)) {
+            if let Some(end) = end {
+                unit.range.end = end;
+            }
+            unit.marks = marks;
+            unit.wrapper = wrapper;
+        }
+    }
+
+    /// Something could not be read: the open property goes whole, and
+    /// outside any property the packet is not rewritten.
+    fn doubt(&mut self) {
+        match self.open.and_then(|i| self.units.get_mut(i)) {
+            Some(unit) => unit.forced = true,
+            None => self.doubtful = true,
+        }
+    }
+}
+
 /// The packet as text: UTF-16 if it starts like UTF-16, else lossy UTF-8.
 fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
     let units = |big_endian: bool| {
@@ -100,8 +301,12 @@ fn decode_text(bytes: &[u8]) -> Cow<'_, str> {
 // ---------------------------------------------------------------------------
 // Tokenizer: markup in, start tags / end tags / text out.
 
-/// An attribute: its qualified name as written and its unescaped value.
-type Attr<'a> = (&'a str, Cow<'a, str>);
+/// An attribute: its qualified name as written, its unescaped value, and
+/// its place in the start tag (relative to the tag's `<`, with the white
+/// space before it).
+type Attr<'a> = (&'a str, Cow<'a, str>, Range<usize>);
+/// An attribute's name and unescaped value.
+type NameValue<'a> = (&'a str, Cow<'a, str>);
 
 /// One piece of XML.
 enum Token<'a> {
@@ -111,135 +316,178 @@ enum Token<'a> {
         attrs: Vec<Attr<'a>>,
         empty: bool,
     },
-    /// An end tag (its name is not checked: tags are popped in order).
-    End,
+    /// An end tag with its name (the reader does not check it: tags are
+    /// popped in order).
+    End(&'a str),
     /// Character data, unescaped (CDATA sections verbatim).
     Text(Cow<'a, str>),
+    /// A comment, processing instruction or declaration (skipped).
+    Markup(Markup),
 }
 
-/// Splits text into tokens; comments, processing instructions and
-/// declarations (DOCTYPE with its internal subset) are skipped. Ends at the
-/// first truncated tag.
+/// What kind of markup a [`Token::Markup`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Markup {
+    /// `<?xpacket …?>`, the packet wrapper.
+    XPacket,
+    /// Any other processing instruction, or a comment.
+    Other,
+    /// `<!DOCTYPE …>` and the like (may declare entities).
+    Declaration,
+}
+
+/// Splits text into tokens, each with its byte range. Comments, processing
+/// instructions and declarations (DOCTYPE with its internal subset) are
+/// returned as [`Token::Markup`]. Ends at the first truncated tag.
 struct Tokens<'a> {
     src: &'a str,
     pos: usize,
+    /// Set when something was read that well-formed XML would not have: a
+    /// truncated or unterminated construct, a stray `<` or `/`, an attribute
+    /// without a quoted value.
+    sloppy: bool,
 }
 
 impl<'a> Tokens<'a> {
     fn new(src: &'a str) -> Self {
-        Tokens { src, pos: 0 }
-    }
-}
-
-impl<'a> Iterator for Tokens<'a> {
-    type Item = Token<'a>;
-
-    fn next(&mut self) -> Option<Token<'a>> {
-        loop {
-            let rest = self.src.get(self.pos..)?;
-            if rest.is_empty() {
-                return None;
-            }
-            if !rest.starts_with('<') {
-                let len = rest.find('<').unwrap_or(rest.len());
-                self.pos += len;
-                return Some(Token::Text(unescape(&rest[..len])));
-            }
-            if let Some(body) = rest.strip_prefix("<![CDATA[") {
-                let len = body.find("]]>").unwrap_or(body.len());
-                self.pos += 9 + (len + 3).min(body.len());
-                return Some(Token::Text(Cow::Borrowed(&body[..len])));
-            }
-            if let Some(len) = markup_len(rest) {
-                self.pos += len;
-                continue;
-            }
-            if let Some(body) = rest.strip_prefix("</") {
-                let Some(len) = body.find('>') else {
-                    self.pos = self.src.len();
-                    return None;
-                };
-                self.pos += len + 3;
-                return Some(Token::End);
-            }
-            let Some((token, len)) = start_tag(rest) else {
-                self.pos = self.src.len();
-                return None;
-            };
-            self.pos += len;
-            return Some(token);
+        Tokens {
+            src,
+            pos: 0,
+            sloppy: false,
         }
     }
 }
 
-/// Length of a comment, processing instruction or declaration at the start
-/// of `rest` (to its end if unterminated), or `None` if it is none of them.
-fn markup_len(rest: &str) -> Option<usize> {
+impl<'a> Iterator for Tokens<'a> {
+    type Item = (Token<'a>, Range<usize>);
+
+    fn next(&mut self) -> Option<(Token<'a>, Range<usize>)> {
+        let at = self.pos;
+        let rest = self.src.get(at..)?;
+        if rest.is_empty() {
+            return None;
+        }
+        let (token, len) = if !rest.starts_with('<') {
+            let len = rest.find('<').unwrap_or(rest.len());
+            (Token::Text(unescape(&rest[..len])), len)
+        } else if let Some(body) = rest.strip_prefix("<![CDATA[") {
+            let len = body.find("]]>").unwrap_or(body.len());
+            self.sloppy |= len == body.len();
+            (
+                Token::Text(Cow::Borrowed(&body[..len])),
+                9 + (len + 3).min(body.len()),
+            )
+        } else if let Some((kind, len, closed)) = markup_len(rest) {
+            self.sloppy |= !closed;
+            (Token::Markup(kind), len)
+        } else if let Some(body) = rest.strip_prefix("</") {
+            let Some(len) = body.find('>') else {
+                self.truncated();
+                return None;
+            };
+            (Token::End(body[..len].trim_end()), len + 3)
+        } else {
+            let Some((token, len, sloppy)) = start_tag(rest) else {
+                self.truncated();
+                return None;
+            };
+            self.sloppy |= sloppy;
+            (token, len)
+        };
+        self.pos += len;
+        Some((token, at..at + len))
+    }
+}
+
+impl Tokens<'_> {
+    fn truncated(&mut self) {
+        self.pos = self.src.len();
+        self.sloppy = true;
+    }
+}
+
+/// Kind and length of a comment, processing instruction or declaration at
+/// the start of `rest` (to its end if unterminated, then `false`), or `None`
+/// if it is none of them.
+fn markup_len(rest: &str) -> Option<(Markup, usize, bool)> {
     let until = |open: usize, close: &str| {
         rest[open..]
             .find(close)
-            .map_or(rest.len(), |i| open + i + close.len())
+            .map_or((rest.len(), false), |i| (open + i + close.len(), true))
     };
     if rest.starts_with("<!--") {
-        Some(until(4, "-->"))
+        let (len, closed) = until(4, "-->");
+        Some((Markup::Other, len, closed))
     } else if rest.starts_with("<?") {
-        Some(until(2, "?>"))
+        let (len, closed) = until(2, "?>");
+        let kind = if rest.starts_with("<?xpacket") {
+            Markup::XPacket
+        } else {
+            Markup::Other
+        };
+        Some((kind, len, closed))
     } else if rest.starts_with("<!") {
         let mut depth = 0usize;
         for (i, b) in rest.bytes().enumerate().skip(2) {
             match b {
                 b'[' => depth += 1,
                 b']' => depth = depth.saturating_sub(1),
-                b'>' if depth == 0 => return Some(i + 1),
+                b'>' if depth == 0 => return Some((Markup::Declaration, i + 1, true)),
                 _ => {}
             }
         }
-        Some(rest.len())
+        Some((Markup::Declaration, rest.len(), false))
     } else {
         None
     }
 }
 
-/// Parses the start tag at the start of `rest` into a token and its length.
-/// A `<` not followed by a name is returned as text; `None` if truncated.
-fn start_tag(rest: &str) -> Option<(Token<'_>, usize)> {
+/// Parses the start tag at the start of `rest` into a token, its length and
+/// whether it was sloppy. A `<` not followed by a name is returned as text
+/// (sloppy); `None` if truncated.
+fn start_tag(rest: &str) -> Option<(Token<'_>, usize, bool)> {
     let bytes = rest.as_bytes();
     let name_len = rest[1..]
         .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
         .unwrap_or(rest.len() - 1);
     if name_len == 0 {
-        return Some((Token::Text(Cow::Borrowed("<")), 1));
+        return Some((Token::Text(Cow::Borrowed("<")), 1, true));
     }
     let name = &rest[1..1 + name_len];
     let mut attrs = Vec::new();
+    let mut sloppy = false;
     let mut i = 1 + name_len;
     loop {
+        let before = i;
         i = skip_space(bytes, i);
         match *bytes.get(i)? {
             b'>' => {
-                return Some((
-                    Token::Start {
-                        name,
-                        attrs,
-                        empty: false,
-                    },
-                    i + 1,
-                ))
+                let token = Token::Start {
+                    name,
+                    attrs,
+                    empty: false,
+                };
+                return Some((token, i + 1, sloppy));
             }
             b'/' if bytes.get(i + 1) == Some(&b'>') => {
-                return Some((
-                    Token::Start {
-                        name,
-                        attrs,
-                        empty: true,
-                    },
-                    i + 2,
-                ));
+                let token = Token::Start {
+                    name,
+                    attrs,
+                    empty: true,
+                };
+                return Some((token, i + 2, sloppy));
             }
-            b'/' => i += 1,
+            b'/' => {
+                sloppy = true;
+                i += 1;
+            }
             _ => {
-                let (attr, next) = attribute(rest, i)?;
-                attrs.extend(attr);
+                sloppy |= i == before;
+                let (attr, next, strict) = attribute(rest, i)?;
+                sloppy |= !strict;
+                if let Some((name, value)) = attr {
+                    attrs.push((name, value, before..next));
+                }
                 i = next;
             }
         }
@@ -247,8 +495,9 @@ fn start_tag(rest: &str) -> Option<(Token<'_>, usize)> {
 }
 
 /// Parses one `name="value"` at `start`; returns it (if it has a name and a
-/// value) and the position after it. `None` if truncated.
-fn attribute(rest: &str, start: usize) -> Option<(Option<Attr<'_>>, usize)> {
+/// value), the position after it and whether it was well-formed (a name and
+/// a quoted value). `None` if truncated.
+fn attribute(rest: &str, start: usize) -> Option<(Option<NameValue<'_>>, usize, bool)> {
     let bytes = rest.as_bytes();
     let mut i = start;
     while i < bytes.len()
@@ -260,11 +509,12 @@ fn attribute(rest: &str, start: usize) -> Option<(Option<Attr<'_>>, usize)> {
     let name = &rest[start..i];
     i = skip_space(bytes, i);
     if bytes.get(i) != Some(&b'=') {
-        return Some((None, i));
+        return Some((None, i, false));
     }
     i = skip_space(bytes, i + 1);
     let quote = *bytes.get(i)?;
-    let (value, next) = if quote == b'"' || quote == b'\'' {
+    let quoted = quote == b'"' || quote == b'\'';
+    let (value, next) = if quoted {
         let end = i + 1 + rest[i + 1..].find(quote as char)?;
         (&rest[i + 1..end], end + 1)
     } else {
@@ -274,7 +524,7 @@ fn attribute(rest: &str, start: usize) -> Option<(Option<Attr<'_>>, usize)> {
         (&rest[i..end], end)
     };
     let attr = (!name.is_empty()).then(|| (name, unescape(value)));
-    Some((attr, next))
+    Some((attr, next, quoted && !name.is_empty()))
 }
 
 fn skip_space(bytes: &[u8], mut i: usize) -> usize {
@@ -498,6 +748,8 @@ struct Frame {
     value: String,
     /// Simple values of an array's items.
     items: Vec<String>,
+    /// Whether it opened a [`Unit`] (when tracking).
+    unit: bool,
 }
 
 impl Frame {
@@ -510,6 +762,7 @@ impl Frame {
             bound,
             value: String::new(),
             items: Vec::new(),
+            unit: false,
         }
     }
 
@@ -556,10 +809,12 @@ struct Walker<'b> {
     /// Open elements below [`MAX_DEPTH`] that are being skipped.
     skipped: usize,
     sink: Sink<'b>,
+    /// Where each top-level property is, when a packet is being filtered.
+    tracker: Option<Tracker>,
 }
 
 impl<'b> Walker<'b> {
-    fn new(sink: Sink<'b>) -> Self {
+    fn new(sink: Sink<'b>, tracker: Option<Tracker>) -> Self {
         let root = Frame::new(Role::Outer, false, Vec::new());
         Walker {
             ns: HashMap::new(),
@@ -567,12 +822,16 @@ impl<'b> Walker<'b> {
             path: Vec::new(),
             skipped: 0,
             sink,
+            tracker,
         }
     }
 
-    fn start(&mut self, name: &str, attrs: &[Attr<'_>], empty: bool) {
+    fn start(&mut self, name: &str, attrs: &[Attr<'_>], empty: bool, span: Range<usize>) {
         if self.skipped > 0 || self.stack.len() > MAX_DEPTH {
             self.skipped += usize::from(!empty);
+            if let Some(tracker) = &mut self.tracker {
+                tracker.doubt();
+            }
             return;
         }
         let bound = self.bind(attrs);
@@ -582,27 +841,67 @@ impl<'b> Walker<'b> {
         };
         parent.structured = true;
         let role = parent.child_role(&q);
+        let parent_role = parent.role;
         let named = role == Role::Prop && !q.is("rdf", "value");
         let mut frame = Frame::new(role, named, bound);
+        if let Some(tracker) = &mut self.tracker {
+            // Every element directly in a top-level node is one property;
+            // unknown wrappers around the RDF are cut.
+            let wrapper = q.is("x", "xmpmeta") || q.is("x", "xapmeta");
+            if tracker.open.is_none()
+                && (parent_role == Role::Node || (role == Role::Outer && !wrapper))
+            {
+                let forced = role != Role::Prop || q.is("xmpNote", "HasExtendedXMP");
+                tracker.open(span.start..span.end, true, forced);
+                self.sink.mark = Some(0);
+                frame.unit = true;
+            }
+        }
         if named {
             self.path.push(q);
         }
-        for (raw, value) in attrs {
-            self.attribute(&mut frame, raw, value);
+        for (raw, value, at) in attrs {
+            let at = span.start + at.start..span.start + at.end;
+            self.attribute(&mut frame, raw, value, at);
         }
         self.stack.push(frame);
         if empty {
-            self.end();
+            self.end(span.end);
         }
     }
 
     /// An attribute of a new element: a property of a node, a field of a
-    /// structure written in short form, or RDF syntax.
-    fn attribute(&mut self, frame: &mut Frame, raw: &str, value: &str) {
+    /// structure written in short form, or RDF syntax. `at` is where it is.
+    fn attribute(&mut self, frame: &mut Frame, raw: &str, value: &str, at: Range<usize>) {
         if raw == "xmlns" || raw.starts_with("xmlns:") {
             return;
         }
         let q = self.resolve(raw);
+        if let Some(tracker) = &mut self.tracker {
+            if tracker.open.is_none() {
+                // An attribute of a top-level element: a property of its own
+                // (`x:xmptk`, a node's `exif:GPSLatitude="…"`), `rdf:about`,
+                // or something not understood (cut).
+                let property = match frame.role {
+                    Role::Outer => q.prefix == "x",
+                    Role::Node => q.prefix != "rdf" && q.prefix != "xml",
+                    _ => false,
+                };
+                if property {
+                    let forced = q.is("xmpNote", "HasExtendedXMP");
+                    tracker.open(at, false, forced);
+                    self.sink.mark = Some(0);
+                    self.field(q, value);
+                    let marks = self.sink.mark.take().unwrap_or(0);
+                    if let Some(tracker) = &mut self.tracker {
+                        tracker.close(None, marks, frame.role == Role::Outer);
+                    }
+                } else if !(frame.role == Role::Node && q.is("rdf", "about") && value.is_empty()) {
+                    tracker.cuts.push(at);
+                }
+                return;
+            }
+        }
         match frame.role {
             Role::Outer if q.prefix == "x" => self.field(q, value),
             Role::Node => self.field(q, value),
@@ -625,7 +924,8 @@ impl<'b> Walker<'b> {
         self.path.pop();
     }
 
-    fn end(&mut self) {
+    /// An end tag (or the end of an empty element) that ends at `at`.
+    fn end(&mut self, at: usize) {
         if self.skipped > 0 {
             self.skipped -= 1;
             return;
@@ -651,6 +951,12 @@ impl<'b> Walker<'b> {
         if frame.named {
             self.path.pop();
         }
+        if frame.unit {
+            let marks = self.sink.mark.take().unwrap_or(0);
+            if let Some(tracker) = &mut self.tracker {
+                tracker.close(Some(at), marks, false);
+            }
+        }
     }
 
     /// A simple array item: kept to be joined with its siblings.
@@ -666,9 +972,16 @@ impl<'b> Walker<'b> {
         }
     }
 
-    fn text(&mut self, text: &str) {
+    fn text(&mut self, text: &str, span: Range<usize>) {
         if self.skipped > 0 {
             return;
+        }
+        if let Some(tracker) = &mut self.tracker {
+            // Text between top-level elements is not part of any property:
+            // the reader ignores it, so it is cut.
+            if tracker.open.is_none() && !text.trim().is_empty() {
+                tracker.cuts.push(span.clone());
+            }
         }
         if let Some(top) = self.stack.last_mut() {
             if matches!(top.role, Role::Prop | Role::Item) && !top.structured {
@@ -680,7 +993,7 @@ impl<'b> Walker<'b> {
     /// Declares the `xmlns` attributes of a new element; returns the prefixes.
     fn bind(&mut self, attrs: &[Attr<'_>]) -> Vec<String> {
         let mut bound = Vec::new();
-        for (raw, uri) in attrs {
+        for (raw, uri, _) in attrs {
             let prefix = match raw.strip_prefix("xmlns") {
                 Some("") => "",
                 Some(p) if p.starts_with(':') => &p[1..],
@@ -926,6 +1239,9 @@ struct Sink<'b> {
     regions: BTreeMap<String, (usize, usize)>,
     /// Fields of the open `Container:Directory` item.
     container_item: Vec<String>,
+    /// When filtering: the categories (one bit each) of the values of the
+    /// property being read, including those left out of the findings.
+    mark: Option<u8>,
 }
 
 impl<'b> Sink<'b> {
@@ -940,6 +1256,14 @@ impl<'b> Sink<'b> {
             develop_settings: 0,
             regions: BTreeMap::new(),
             container_item: Vec::new(),
+            mark: None,
+        }
+    }
+
+    /// Notes that the property being read holds a value of `category`.
+    fn mark(&mut self, category: Category) {
+        if let Some(mark) = &mut self.mark {
+            *mark |= bit(category);
         }
     }
 
@@ -953,11 +1277,15 @@ impl<'b> Sink<'b> {
             return;
         }
         if top.prefix == "crs" {
+            self.mark(Category::Device);
             self.develop_settings += 1;
         } else if top.is("Container", "Directory") {
+            self.mark(Category::Preview);
             self.container_item
                 .push(format!("{}={}", leaf.local, value));
         } else if top.is("mwg-rs", "Regions") || top.is("MP", "RegionInfo") {
+            // The region count is reported as `device`.
+            self.mark(Category::Device);
             if let Rule::Is(Category::People) = rule(leaf) {
                 self.push(Category::People, &leaf.tag(), value);
             } else if leaf.is("mwg-rs", "Type") && value.eq_ignore_ascii_case("face") {
@@ -1003,6 +1331,7 @@ impl<'b> Sink<'b> {
     }
 
     fn push(&mut self, category: Category, tag: &str, value: &str) {
+        self.mark(category);
         let finding = Finding::new(category, self.block, tag, value);
         let key = (category, finding.tag.clone(), finding.value.clone());
         if finding.value.is_empty() || !self.seen.insert(key) {
@@ -1692,6 +2021,309 @@ mod tests {
             assert!(text
                 .contains("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/>"));
             assert_eq!(scan(&packet, "XMP"), Scan::default());
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // filter
+
+    use crate::policy::Policy;
+
+    /// The findings of `scan` whose category `policy` keeps.
+    fn kept(scan: &Scan, policy: &Policy) -> Vec<Finding> {
+        scan.findings
+            .iter()
+            .filter(|f| policy.keeps(f.category))
+            .cloned()
+            .collect()
+    }
+
+    fn filtered(xmp: &str, policy: &Policy) -> (String, Scan) {
+        let out = filter(xmp.as_bytes(), policy).expect("something is kept");
+        let text = String::from_utf8(out).unwrap();
+        let rescan = scan(text.as_bytes(), "XMP");
+        (text, rescan)
+    }
+
+    fn tags(scan: &Scan) -> Vec<&str> {
+        scan.findings.iter().map(|f| f.tag.as_str()).collect()
+    }
+
+    #[test]
+    fn only_location_keeps_everything_else_exactly() {
+        let policy = Policy::only(&[Category::Location]);
+        let before = scan(SAMPLE.as_bytes(), "XMP");
+        let (text, after) = filtered(SAMPLE, &policy);
+        assert_eq!(after.findings, kept(&before, &policy), "{text}");
+        assert!(after.locations.is_empty());
+        for gone in ["GPS", "Haarlem", "52,22"] {
+            assert!(!text.contains(gone), "{gone} left in\n{text}");
+        }
+        for left in [
+            "Anna de Vries",
+            "Emma",
+            "Jan Jansen",
+            "/9j/4AAQ",
+            "xmlns:exif=",
+        ] {
+            assert!(text.contains(left), "{left} gone from\n{text}");
+        }
+        // The wrapper is intact and the packet reads the same again.
+        assert!(text.starts_with("<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>"));
+        assert!(text.ends_with("<?xpacket end=\"w\"?>"));
+        assert!(text.contains("<rdf:Description rdf:about=\"\""));
+        assert_eq!(filter(text.as_bytes(), &policy).unwrap(), text.as_bytes());
+    }
+
+    #[test]
+    fn structures_go_whole_if_any_value_in_them_is_removed() {
+        // Keeping people removes device: the face regions carry a device
+        // summary (the region count), so they go with their names; the
+        // history (time and device) goes whole.
+        let policy = Policy::keep(&[Category::People]);
+        let (text, after) = filtered(SAMPLE, &policy);
+        let mut found = tags(&after);
+        found.sort_unstable();
+        assert_eq!(
+            found,
+            ["dc:creator", "exifEX:CameraOwnerName", "tiff:Orientation"],
+            "{text}"
+        );
+        for gone in [
+            "Emma",
+            "Noah",
+            "mwg-rs:Regions",
+            "xmpMM:History",
+            "XMP Core",
+            "Canon",
+        ] {
+            assert!(!text.contains(gone), "{gone} left in\n{text}");
+        }
+
+        // A structure whose fields are people and text goes whole when
+        // people go; the text next to it stays.
+        let xmp = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+ <rdf:Description rdf:about="" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" xmlns:dc="http://purl.org/dc/elements/1.1/"
+   xmlns:Iptc4xmpCore="http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/">
+  <Iptc4xmpExt:ArtworkOrObject><rdf:Bag><rdf:li rdf:parseType="Resource">
+    <Iptc4xmpExt:AOTitle>Sunflowers</Iptc4xmpExt:AOTitle><Iptc4xmpExt:AOCreator>Kim Painter</Iptc4xmpExt:AOCreator>
+  </rdf:li></rdf:Bag></Iptc4xmpExt:ArtworkOrObject>
+  <Iptc4xmpCore:CreatorContactInfo Iptc4xmpCore:CiAdrCity="Leiden" Iptc4xmpCore:CiEmailWork="a@b.example"/>
+  <dc:description><rdf:Alt><rdf:li xml:lang="x-default">At the beach</rdf:li></rdf:Alt></dc:description>
+ </rdf:Description></rdf:RDF></x:xmpmeta>"#;
+        let (text, after) = filtered(xmp, &Policy::only(&[Category::People]));
+        assert_eq!(tags(&after), ["dc:description"], "{text}");
+        assert!(
+            !text.contains("Sunflowers") && !text.contains("Leiden"),
+            "{text}"
+        );
+        // Keeping people and text keeps both structures as written.
+        let policy = Policy::keep(&[Category::People, Category::Text]);
+        let (text, after) = filtered(xmp, &policy);
+        assert_eq!(after.findings, kept(&scan(xmp.as_bytes(), "XMP"), &policy));
+        assert!(text.contains("<Iptc4xmpCore:CreatorContactInfo Iptc4xmpCore:CiAdrCity=\"Leiden\""));
+    }
+
+    #[test]
+    fn attribute_and_element_forms() {
+        let xmp = r#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Tool 1.0">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+ <rdf:Description rdf:about="" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/"
+   xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+   xmlns:tiff="http://ns.adobe.com/tiff/1.0/"
+   photoshop:City='Haarlem' tiff:Orientation="6"
+   xmp:CreateDate="2024-05-01" photoshop:State="Noord-Holland">
+  <photoshop:Country>Netherlands</photoshop:Country>
+  <dc:rights/>
+  <xmp:ModifyDate>2024-05-02</xmp:ModifyDate>
+ </rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"#;
+        let (text, after) = filtered(xmp, &Policy::keep(&[Category::Time]));
+        assert_eq!(
+            tags(&after),
+            ["tiff:Orientation", "xmp:CreateDate", "xmp:ModifyDate"],
+            "{text}"
+        );
+        assert!(
+            text.contains("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "xmlns:tiff=\"http://ns.adobe.com/tiff/1.0/\" tiff:Orientation=\"6\"\n   xmp:CreateDate=\"2024-05-01\">"
+            ),
+            "{text}"
+        );
+        // Removed elements leave no blank lines; an empty property (which
+        // says nothing) goes too.
+        assert!(
+            text.contains(">\n  <xmp:ModifyDate>2024-05-02</xmp:ModifyDate>\n </rdf:Description>"),
+            "{text}"
+        );
+        assert!(!text.contains("dc:rights"), "{text}");
+
+        let (text, after) = filtered(xmp, &Policy::only(&[Category::Location]));
+        assert_eq!(
+            tags(&after),
+            [
+                "x:xmptk",
+                "tiff:Orientation",
+                "xmp:CreateDate",
+                "xmp:ModifyDate"
+            ],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn nothing_left_is_none() {
+        let policy = Policy::only(&[Category::Location]);
+        let only_places = r#"<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="Tool"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+            <rdf:Description photoshop:City="Haarlem"><exif:GPSLatitude>52,22.2N</exif:GPSLatitude></rdf:Description></rdf:RDF></x:xmpmeta>"#;
+        assert_eq!(filter(only_places.as_bytes(), &policy), None);
+        assert_eq!(filter(b"", &policy), None);
+        assert_eq!(filter(&minimal_packet(400).unwrap(), &policy), None);
+        // Rendering alone is something left.
+        let orientation = r#"<rdf:RDF><rdf:Description tiff:Orientation="6" photoshop:City="Haarlem"/></rdf:RDF>"#;
+        let (_, after) = filtered(SAMPLE, &Policy::default());
+        assert_eq!(tags(&after), ["tiff:Orientation"]);
+        let (text, _) = filtered(orientation, &Policy::default());
+        assert_eq!(
+            text,
+            r#"<rdf:RDF><rdf:Description tiff:Orientation="6"/></rdf:RDF>"#
+        );
+    }
+
+    #[test]
+    fn extended_xmp_pointer_always_goes() {
+        let xmp = r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
+            xmlns:xmpNote="http://ns.adobe.com/xmp/note/" xmpNote:HasExtendedXMP="0123456789ABCDEF0123456789ABCDEF"
+            dc:title="Beach"/>
+            <rdf:Description><xmpNote:HasExtendedXMP>0123456789ABCDEF0123456789ABCDEF</xmpNote:HasExtendedXMP></rdf:Description></rdf:RDF>"#;
+        assert!(tags(&scan(xmp.as_bytes(), "XMP")).contains(&"xmpNote:HasExtendedXMP"));
+        let (text, after) = filtered(xmp, &Policy::only(&[]));
+        assert_eq!(tags(&after), ["dc:title"], "{text}");
+        assert!(!text.contains("0123456789"), "{text}");
+    }
+
+    #[test]
+    fn embedded_previews_follow_the_preview_category() {
+        let before = scan(SAMPLE.as_bytes(), "XMP");
+        let (text, after) = filtered(SAMPLE, &Policy::only(&[Category::Preview]));
+        assert!(
+            !text.contains("/9j/") && !text.contains("Thumbnails"),
+            "{text}"
+        );
+        assert_eq!(
+            after.findings,
+            kept(&before, &Policy::only(&[Category::Preview]))
+        );
+        let motion = r#"<rdf:RDF><rdf:Description GCamera:MotionPhoto="1" GCamera:MotionPhotoPresentationTimestampUs="0" dc:title="x">
+            <Container:Directory><rdf:Seq><rdf:li rdf:parseType="Resource"><Container:Item Item:Semantic="MotionPhoto" Item:Length="9"/></rdf:li></rdf:Seq></Container:Directory>
+            </rdf:Description></rdf:RDF>"#;
+        let (text, after) = filtered(motion, &Policy::only(&[Category::Preview]));
+        assert_eq!(tags(&after), ["dc:title"], "{text}");
+        let (_, after) = filtered(motion, &Policy::only(&[Category::Text]));
+        assert_eq!(after.findings.len(), 3, "{:?}", after.findings);
+    }
+
+    #[test]
+    fn comments_stray_text_and_unknown_wrappers_are_cut() {
+        let xmp = r#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><!-- shot at home, Haarlem -->
+<x:xmpmeta xmlns:x="adobe:ns:meta/" x:secret="Haarlem" foo="Haarlem"><acme:note>Haarlem</acme:note><rdf:RDF rdf:ID="Haarlem">
+ Haarlem <rdf:Description rdf:about="file:///Haarlem/img.jpg" dc:title="Beach" xml:lang="nl"><?app Haarlem?>
+  <dc:creator><!-- Haarlem --><rdf:Seq><rdf:li>Kim</rdf:li></rdf:Seq></dc:creator>
+  <rdf:type rdf:resource="Haarlem"/><rdf:value>Haarlem</rdf:value>
+ </rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>"#;
+        let before = scan(xmp.as_bytes(), "XMP");
+        assert!(before.findings.iter().all(|f| !f.value.contains("Haarlem")));
+        let (text, after) = filtered(xmp, &Policy::only(&[Category::Location]));
+        assert!(!text.contains("Haarlem"), "{text}");
+        assert_eq!(after.findings, before.findings, "{text}");
+    }
+
+    #[test]
+    fn packets_not_read_with_certainty_are_not_rewritten() {
+        let policy = Policy::only(&[Category::Location]);
+        let good =
+            r#"<rdf:RDF><rdf:Description dc:title="Beach" photoshop:City="Haarlem"/></rdf:RDF>"#;
+        assert!(filter(good.as_bytes(), &policy).is_some());
+        for bad in [
+            // Unbalanced or mismatched tags, truncation.
+            r#"<rdf:RDF><rdf:Description dc:title="Beach" photoshop:City="Haarlem"/></rdf:RDX>"#,
+            r#"<rdf:RDF><rdf:Description dc:title="Beach" photoshop:City="Haarlem"/>"#,
+            r#"<rdf:RDF><rdf:Description dc:title="Beach" photoshop:City="Haarlem"/></rdf:RDF></x>"#,
+            r#"<rdf:RDF><rdf:Description dc:title="Beach" photoshop:City="Haarl"#,
+            // Unquoted or valueless attributes, stray characters.
+            r#"<rdf:RDF><rdf:Description dc:title=Beach photoshop:City="Haarlem"/></rdf:RDF>"#,
+            r#"<rdf:RDF><rdf:Description dc:title photoshop:City="Haarlem"/></rdf:RDF>"#,
+            r#"<rdf:RDF><rdf:Description dc:title="Beach"photoshop:City="Haarlem"/></rdf:RDF>"#,
+            r#"<rdf:RDF><rdf:Description dc:title="Beach" / photoshop:City="Haarlem"/></rdf:RDF>"#,
+            r#"<rdf:RDF>< <rdf:Description dc:title="Beach" photoshop:City="Haarlem"/></rdf:RDF>"#,
+            r#"<rdf:RDF><!-- <rdf:Description dc:title="Beach" photoshop:City="Haarlem"/></rdf:RDF>"#,
+            r#"<rdf:RDF><rdf:Description><dc:title><![CDATA[Beach</dc:title></rdf:Description></rdf:RDF>"#,
+            // Entities declared in a DOCTYPE.
+            r#"<!DOCTYPE x [<!ENTITY a "Haarlem">]><rdf:RDF><rdf:Description dc:title="Beach" photoshop:City="&a;"/></rdf:RDF>"#,
+        ] {
+            assert_eq!(filter(bad.as_bytes(), &policy), None, "{bad}");
+        }
+        // Not UTF-8.
+        let utf16: Vec<u8> = good.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(filter(&utf16, &policy), None);
+        let mut latin1 = good.as_bytes().to_vec();
+        latin1.insert(35, 0xE9);
+        assert_eq!(filter(&latin1, &policy), None);
+    }
+
+    #[test]
+    fn properties_nested_too_deep_go_whole() {
+        let deep = format!(
+            "<rdf:RDF><rdf:Description>{}Haarlem{}<dc:title>after</dc:title></rdf:Description></rdf:RDF>",
+            "<dc:subject><rdf:Bag><rdf:li>".repeat(60),
+            "</rdf:li></rdf:Bag></dc:subject>".repeat(60)
+        );
+        let (text, after) = filtered(&deep, &Policy::only(&[Category::Location]));
+        assert_eq!(
+            text,
+            "<rdf:RDF><rdf:Description><dc:title>after</dc:title></rdf:Description></rdf:RDF>"
+        );
+        assert_eq!(tags(&after), ["dc:title"]);
+    }
+
+    #[test]
+    fn filtering_damaged_packets_never_panics_or_leaks() {
+        let bytes = SAMPLE.as_bytes();
+        let policies = [
+            Policy::only(&[Category::Location]),
+            Policy::keep(&[Category::People]),
+            Policy::only(&[Category::Time, Category::Preview]),
+        ];
+        let check = |bytes: &[u8]| {
+            for policy in &policies {
+                if let Some(out) = filter(bytes, policy) {
+                    let rescan = scan(&out, "XMP");
+                    assert!(!rescan.has_any(|c| policy.removes(c)));
+                    assert!(out.len() <= bytes.len());
+                }
+            }
+        };
+        for len in 0..=bytes.len() {
+            check(&bytes[..len]);
+        }
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..300 {
+            let mut edited = bytes.to_vec();
+            for _ in 0..3 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let at = (state as usize) % edited.len();
+                edited[at] = b"<>/=\"' :&;x\n"[(state >> 32) as usize % 12];
+            }
+            check(&edited);
         }
     }
 }
