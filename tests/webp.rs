@@ -294,24 +294,7 @@ fn trailer_after_the_riff_data_is_dropped() {
 
 #[test]
 fn broken_webps_fail_with_no_output() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out_dir = tmp.path().join("out");
-    for (name, why) in BAD {
-        let input = copy_fixture(&format!("webp/{name}"), &tmp.path().join("in"));
-        let report = run_json(args!["clean", "--json", "--out", out_dir, input]);
-        report.assert_code(3);
-        let file = report.file(name);
-        assert_eq!(file["status"], "failed", "{name}\n{}", report.describe());
-        let error = file["error"].as_str().unwrap_or("");
-        assert!(
-            error.contains(why),
-            "{name}: error {error:?} should say {why:?}"
-        );
-        assert!(
-            !out_dir.join(name).exists(),
-            "{name}: an output was written"
-        );
-    }
+    common::assert_damaged_fixtures_fail("webp", BAD);
 }
 
 // ---------------------------------------------------------------------------

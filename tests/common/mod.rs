@@ -1039,3 +1039,29 @@ pub fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
+
+/// Cleans each damaged fixture `folder/name` with `--json` and requires, for
+/// each: exit code 3, status `failed`, an error that says `why`, and no
+/// output file.
+#[track_caller]
+pub fn assert_damaged_fixtures_fail(folder: &str, cases: &[(&str, &str)]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("out");
+    for (name, why) in cases {
+        let input = copy_fixture(&format!("{folder}/{name}"), &tmp.path().join("in"));
+        let report = run_json(args!["clean", "--json", "--out", out_dir, input]);
+        report.assert_code(3);
+        let file = report.file(name);
+        assert_eq!(file["status"], "failed", "{name}\n{}", report.describe());
+        let error = file["error"].as_str().unwrap_or("");
+        assert!(
+            error.contains(why),
+            "{name}: error {error:?} should say {why:?}"
+        );
+        assert!(file["output"].is_null(), "{name}: {file}");
+        assert!(
+            !out_dir.join(name).exists(),
+            "{name}: an output was written"
+        );
+    }
+}
