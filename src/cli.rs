@@ -51,6 +51,107 @@ enum Command {
     /// Write cleaned copies (into `cleaned/` next to the originals by default).
     #[command(after_help = AFTER_HELP)]
     Clean(CleanArgs),
+    /// Clean every photo that lands in INBOX into DIR, as it arrives.
+    #[command(after_help = WATCH_AFTER_HELP)]
+    Watch(WatchArgs),
+}
+
+const WATCH_AFTER_HELP: &str = "\
+Catches up on start (every file in INBOX without an up-to-date cleaned copy),
+then cleans each new or changed file once its size and time have been still
+for a second. Partial names (.part, .crdownload, .tmp, ~$..., dotfiles) wait
+until renamed. INBOX is never modified; cleaned copies keep their path
+relative to INBOX under DIR. What was done is recorded in
+DIR/.photoscrub-watch.json, so a restart does nothing twice.
+
+--exec CMD: CMD is split on whitespace and run directly (no shell) with the
+cleaned file's path added as its last argument, after each success; the
+original's path is in $PHOTOSCRUB_INPUT. For shell features, point it at a
+script.
+
+Stops cleanly on SIGINT/SIGTERM (files in progress are finished), exit 0.
+--once: exit 0 when caught up, or 3 if a file failed or was refused.
+Exit code 2: wrong folders (INBOX missing, DIR the same as INBOX or above it).";
+
+#[derive(Args, Debug)]
+struct WatchArgs {
+    /// The folder to watch (recursively).
+    #[arg(value_name = "INBOX")]
+    inbox: PathBuf,
+    /// Where cleaned copies go (same relative paths as in INBOX).
+    #[arg(long, value_name = "DIR", required = true)]
+    out: PathBuf,
+    /// Catch up once and exit (for cron).
+    #[arg(long)]
+    once: bool,
+    /// Rescan every SECONDS instead of following filesystem events (network drives).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    poll: Option<f64>,
+    /// One JSON object per event on stdout: cleaned, refused, failed, skipped.
+    #[arg(long)]
+    json: bool,
+    /// Run CMD with the cleaned file's path as its last argument after each success.
+    #[arg(long, value_name = "CMD")]
+    exec: Option<String>,
+    /// Keep these categories (comma-separated), remove the rest.
+    #[arg(
+        long,
+        value_name = "CATS",
+        value_delimiter = ',',
+        conflicts_with = "only"
+    )]
+    keep: Vec<Category>,
+    /// Remove only these categories (comma-separated), keep the rest.
+    #[arg(long, value_name = "CATS", value_delimiter = ',')]
+    only: Vec<Category>,
+    /// Number of files cleaned at once (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Extra verification: `decode` also decodes both files and compares pixels.
+    #[arg(long, value_name = "HOW")]
+    verify: Option<Verify>,
+    /// Print only failures.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s >= 0.1 => Ok(s),
+        _ => Err("a number of seconds, at least 0.1".into()),
+    }
+}
+
+fn run_watch(args: WatchArgs) -> i32 {
+    let policy = if args.only.is_empty() {
+        Policy::keep(&args.keep)
+    } else {
+        Policy::only(&args.only)
+    };
+    let config = photoscrub::watch::Config {
+        policy,
+        decode_check: args.verify == Some(Verify::Decode),
+        jobs: args.jobs.unwrap_or(0),
+        once: args.once,
+        poll: args.poll.map(std::time::Duration::from_secs_f64),
+        json: args.json,
+        quiet: args.quiet,
+        exec: args
+            .exec
+            .map(|cmd| cmd.split_whitespace().map(String::from).collect()),
+        ..photoscrub::watch::Config::new(args.inbox, args.out)
+    };
+    match photoscrub::watch::run(&config) {
+        Ok(summary) if config.once && summary.any_failed() => FAILED,
+        Ok(_) => OK,
+        Err(e) => {
+            eprintln!("photoscrub: {e}");
+            match e {
+                photoscrub::watch::Error::Usage(_) => USAGE,
+                photoscrub::watch::Error::Io(_) => FAILED,
+            }
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -135,6 +236,7 @@ pub fn run() -> io::Result<i32> {
             };
             (args.common, Mode::Clean(output), args.force)
         }
+        Command::Watch(args) => return Ok(run_watch(args)),
     };
     let options = Options {
         policy: policy(&common),
@@ -157,7 +259,16 @@ pub fn run() -> io::Result<i32> {
 /// `photoscrub PATH...` means `photoscrub clean PATH...`.
 fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
     let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
-    let known = ["check", "clean", "help", "-h", "--help", "-V", "--version"];
+    let known = [
+        "check",
+        "clean",
+        "watch",
+        "help",
+        "-h",
+        "--help",
+        "-V",
+        "--version",
+    ];
     if args.len() > 1 && !known.contains(&first) {
         args.insert(1, "clean".into());
     }

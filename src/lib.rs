@@ -24,6 +24,7 @@ pub mod policy;
 pub mod report;
 pub mod sniff;
 pub mod verify;
+pub mod watch;
 pub mod write;
 
 pub use findings::{Category, Finding, Location, Scan};
