@@ -22,8 +22,8 @@ in="$work/in-$count"
 if [ ! -d "$in" ]; then
     seed="$work/seed.jpg"
     convert -size 1000x750 -seed 7 plasma:fractal -resize 4000x3000\! -attenuate 0.35 +noise Gaussian \
-        -quality 95 -sampling-factor 2x2 "$seed"
-    exiftool -q -overwrite_original -tagsfromfile "$root/fixtures/jpeg/full.jpg" -all:all "$seed"
+        -quality 94 -sampling-factor 2x2 "$seed"
+    exiftool -q -overwrite_original -tagsfromfile "$root/fixtures/jpeg/full.jpg" -all:all -icc_profile "$seed"
     mkdir -p "$in"
     for i in $(seq -w 1 "$count"); do cp "$seed" "$in/IMG_$i.jpg"; done
 fi
