@@ -283,7 +283,8 @@ pub fn process_one(input: &Path, output: Option<PathBuf>, options: &Options) -> 
 /// Reads, checks or cleans, verifies and writes one file. `None`: not an image.
 fn process(job: &Job, options: &Options) -> Option<FileReport> {
     let bytes = match read_if_image(&job.input) {
-        Ok(Some(bytes)) => bytes,
+        Ok(Some(Input::Bytes(bytes))) => bytes,
+        Ok(Some(Input::Video(file))) => return Some(process_video(job, &file, options)),
         Ok(None) => return None,
         Err(e) => return Some(FileReport::failed(&job.input, None, &e)),
     };
@@ -317,8 +318,16 @@ fn with_places(mut scan: Scan) -> Scan {
     scan
 }
 
-/// The whole file, or `None` if its first bytes are not a known format.
-fn read_if_image(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+/// A file to process: a photo read whole, or a video left open (videos are
+/// never read whole).
+enum Input {
+    Bytes(Vec<u8>),
+    Video(File),
+}
+
+/// The whole file (the open file for a video), or `None` if its first bytes
+/// are not a known format.
+fn read_if_image(path: &Path) -> Result<Option<Input>, Error> {
     let io = |e: std::io::Error| Error::Io(format!("cannot read {}: {e}", path.display()));
     let mut file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len() as usize;
@@ -342,8 +351,104 @@ fn read_if_image(path: &Path) -> Result<Option<Vec<u8>>, Error> {
             false => Ok(None),
         };
     }
+    if sniff::sniff(&bytes) == Some(Format::Video) {
+        return Ok(Some(Input::Video(file)));
+    }
     file.read_to_end(&mut bytes).map_err(io)?;
-    Ok(Some(bytes))
+    Ok(Some(Input::Bytes(bytes)))
+}
+
+/// Checks or cleans one video from its open file: only the box headers,
+/// `moov` and metadata are read; the copy is patched in place.
+fn process_video(job: &Job, file: &File, options: &Options) -> FileReport {
+    let result = match options.mode {
+        Mode::Check => check_video(job, file, options),
+        Mode::Clean(ref output) => clean_video(job, file, output, options),
+    };
+    match result {
+        Ok((status, output, scan)) => FileReport {
+            path: job.input.clone(),
+            format: Some(Format::Video),
+            status,
+            output,
+            scan: with_places(scan),
+            error: None,
+            thumbnail: None,
+        },
+        Err(e) => FileReport::failed(&job.input, Some(Format::Video), &e),
+    }
+}
+
+fn check_video(job: &Job, file: &File, options: &Options) -> Result<Outcome, Error> {
+    let video = crate::container::mp4::Video::parse(&file_at(&job.input, file)?)?;
+    let scan = video.scan().judge(&options.policy);
+    let status = if scan.any_removed() {
+        Status::Leaks
+    } else {
+        Status::AlreadyClean
+    };
+    Ok((status, None, scan))
+}
+
+fn file_at<'a>(
+    path: &Path,
+    file: &'a File,
+) -> Result<crate::container::isobmff::FileAt<'a>, Error> {
+    crate::container::isobmff::FileAt::new(file)
+        .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Writes a patched copy of a video (or patches a copy and renames it over
+/// the original with `--in-place`), verified before it is committed.
+fn clean_video(
+    job: &Job,
+    file: &File,
+    output: &Output,
+    options: &Options,
+) -> Result<Outcome, Error> {
+    use crate::container::mp4;
+    let target = job
+        .output
+        .as_deref()
+        .expect("clean jobs have an output path");
+    let in_place = *output == Output::InPlace;
+    if !in_place
+        && is_same(
+            target,
+            Some(&fs::canonicalize(&job.input).unwrap_or_default()),
+        )
+    {
+        return Err(Error::Io(
+            "the output would overwrite the original (use --in-place to clean originals)".into(),
+        ));
+    }
+    let video = mp4::Video::parse(&file_at(&job.input, file)?)?;
+    let before = video.scan();
+    let patches = video.patches(&options.policy)?;
+    if patches.is_empty() && in_place {
+        return Ok((Status::AlreadyClean, None, before));
+    }
+    let write_options = WriteOptions {
+        force: options.force || in_place,
+        sync: in_place,
+    };
+    let mut after = None;
+    let _: Written =
+        write::write_patched(&job.input, file, target, &patches, write_options, |tmp| {
+            after = Some(mp4::verify(
+                &video,
+                &file_at(target, tmp)?,
+                &options.policy,
+            )?);
+            Ok(())
+        })?;
+    let scan = before.marked_against(&after.unwrap_or_default());
+    let status = if scan.any_removed() {
+        Status::Cleaned
+    } else {
+        Status::AlreadyClean
+    };
+    Ok((status, Some(target.to_path_buf()), scan))
 }
 
 /// File extensions of photos and videos: such a file with unknown content

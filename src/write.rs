@@ -7,7 +7,7 @@
 
 use crate::Error;
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 /// What happened at the output path.
@@ -77,6 +77,211 @@ pub fn write_atomic(
     Ok(Written::New)
 }
 
+/// One change to a file of the same length: bytes written or zeroed at an
+/// offset (how videos are cleaned without moving a byte).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Patch {
+    /// Write `bytes` at `at`.
+    Bytes { at: u64, bytes: Vec<u8> },
+    /// Zero `len` bytes from `at`.
+    Zero { at: u64, len: u64 },
+}
+
+impl Patch {
+    /// The bytes the patch changes.
+    pub fn range(&self) -> std::ops::Range<u64> {
+        match self {
+            Patch::Bytes { at, bytes } => *at..at.saturating_add(bytes.len() as u64),
+            Patch::Zero { at, len } => *at..at.saturating_add(*len),
+        }
+    }
+}
+
+/// Applies `patches` in order to bytes in memory; errors if one runs past the end.
+pub fn patch_bytes(data: &mut [u8], patches: &[Patch]) -> Result<(), Error> {
+    for p in patches {
+        let r = p.range();
+        let target = usize::try_from(r.start)
+            .ok()
+            .zip(usize::try_from(r.end).ok())
+            .and_then(|(s, e)| data.get_mut(s..e))
+            .ok_or_else(|| Error::Io(format!("a patch at byte {} runs past the end", r.start)))?;
+        match p {
+            Patch::Bytes { bytes, .. } => target.copy_from_slice(bytes),
+            Patch::Zero { .. } => target.fill(0),
+        }
+    }
+    Ok(())
+}
+
+/// Applies `patches` in order to `file` with positioned writes.
+pub fn patch_file(file: &File, patches: &[Patch]) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
+    for p in patches {
+        match p {
+            Patch::Bytes { at, bytes } => file.write_all_at(bytes, *at)?,
+            Patch::Zero { at, len } => {
+                let mut done = 0;
+                while done < *len {
+                    let n = (*len - done).min(ZEROS.len() as u64) as usize;
+                    file.write_all_at(&ZEROS[..n], at + done)?;
+                    done += n as u64;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies all of `source` into the empty file `dest`: with `copy_file_range`
+/// on Linux (no bytes through user space; a reflink where the filesystem
+/// can), else with a plain buffered copy. Errors if fewer than `len` bytes
+/// could be copied (the source shrank).
+pub fn copy_file(source: &File, dest: &File, len: u64) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mut done = 0u64;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::io::AsRawFd;
+        let (fd_in, fd_out) = (source.as_raw_fd(), dest.as_raw_fd());
+        while done < len {
+            let mut off_in = done as libc::loff_t;
+            let mut off_out = done as libc::loff_t;
+            let want = (len - done).min(1 << 30) as usize;
+            // SAFETY: both descriptors are open for the lifetime of the call
+            // and the offsets are valid pointers to local variables.
+            let n =
+                unsafe { libc::copy_file_range(fd_in, &mut off_in, fd_out, &mut off_out, want, 0) };
+            if n > 0 {
+                done += n as u64;
+                continue;
+            }
+            if n == 0 {
+                break;
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(
+                    libc::ENOSYS
+                    | libc::EXDEV
+                    | libc::EINVAL
+                    | libc::EOPNOTSUPP
+                    | libc::EPERM
+                    | libc::EBADF,
+                ) => break,
+                _ => return Err(err),
+            }
+        }
+    }
+    if done < len {
+        let (mut from, mut to) = (source, dest);
+        from.seek(SeekFrom::Start(done))?;
+        to.seek(SeekFrom::Start(done))?;
+        done += std::io::copy(&mut from.take(len - done), &mut to)?;
+    }
+    if done != len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!(
+                "only {done} of {len} bytes could be copied: the file changed while being read"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Writes a patched copy of `source` (the open file at `original`) to
+/// `output`, atomically: the copy goes to a temporary file in the output
+/// folder, gets `patches`, is handed to `check` (which re-reads it and
+/// refuses it if anything is wrong), gets the original's permissions and
+/// times, and is renamed into place. The memory used does not depend on
+/// the file's size.
+///
+/// An existing output with the same bytes is left alone
+/// ([`Written::Unchanged`]); one with other bytes is replaced only with
+/// `force`.
+pub fn write_patched(
+    original: &Path,
+    source: &File,
+    output: &Path,
+    patches: &[Patch],
+    options: WriteOptions,
+    check: impl FnOnce(&File) -> Result<(), Error>,
+) -> Result<Written, Error> {
+    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
+    let dir = output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| io("cannot create the folder for", e))?;
+    let exists = fs::symlink_metadata(output).is_ok();
+    let len = source
+        .metadata()
+        .map_err(|e| Error::Io(format!("cannot read {}: {e}", original.display())))?
+        .len();
+    let tmp = tempfile::Builder::new()
+        .prefix(".photoscrub-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| io("cannot create a temporary file next to", e))?;
+    copy_file(source, tmp.as_file(), len).map_err(|e| io("cannot copy the original to", e))?;
+    patch_file(tmp.as_file(), patches).map_err(|e| io("cannot write", e))?;
+    check(tmp.as_file())?;
+    if exists {
+        if same_content(tmp.as_file(), output).unwrap_or(false) {
+            return Ok(Written::Unchanged);
+        }
+        if !options.force {
+            return Err(Error::Io(format!(
+                "{} already exists with other content (use --force to replace it)",
+                output.display()
+            )));
+        }
+    }
+    copy_attributes(original, tmp.as_file())
+        .map_err(|e| io("cannot set permissions or times of", e))?;
+    if options.sync {
+        tmp.as_file().sync_all().map_err(|e| io("cannot sync", e))?;
+    }
+    let persisted = if options.force {
+        tmp.persist(output)
+    } else {
+        tmp.persist_noclobber(output)
+    };
+    persisted.map_err(|e| io("cannot move the cleaned file into place at", e.error))?;
+    if options.sync {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io("cannot sync the folder of", e))?;
+    }
+    Ok(Written::New)
+}
+
+/// Whether `file` and the file at `path` hold the same bytes (compared in
+/// blocks, never read whole).
+fn same_content(file: &File, path: &Path) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let other = File::open(path)?;
+    let len = file.metadata()?.len();
+    if other.metadata()?.len() != len {
+        return Ok(false);
+    }
+    let (mut a, mut b) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    let mut at = 0;
+    while at < len {
+        let n = (len - at).min(a.len() as u64) as usize;
+        file.read_exact_at(&mut a[..n], at)?;
+        other.read_exact_at(&mut b[..n], at)?;
+        if a[..n] != b[..n] {
+            return Ok(false);
+        }
+        at += n as u64;
+    }
+    Ok(true)
+}
+
 fn existing_bytes(path: &Path) -> Option<Vec<u8>> {
     fs::symlink_metadata(path).ok()?;
     fs::read(path).ok().or(Some(Vec::new()))
@@ -140,5 +345,53 @@ mod tests {
         assert_eq!(fs::read(&output).unwrap(), b"other");
         let leftovers = fs::read_dir(dir.path().join("out")).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn patched_copies_are_checked_before_they_are_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let original = dir.path().join("v.mp4");
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8 + 1).collect();
+        fs::write(&original, &data).unwrap();
+        fs::set_permissions(&original, fs::Permissions::from_mode(0o604)).unwrap();
+        let source = File::open(&original).unwrap();
+        let patches = [
+            Patch::Bytes {
+                at: 4,
+                bytes: b"free".to_vec(),
+            },
+            Patch::Zero {
+                at: 100_000,
+                len: 150_000,
+            },
+        ];
+        let mut expected = data.clone();
+        patch_bytes(&mut expected, &patches).unwrap();
+        let output = dir.path().join("out/v.mp4");
+        let refuse = |_: &File| Err(Error::Unverified("no".into()));
+        let opts = WriteOptions::default();
+        assert!(write_patched(&original, &source, &output, &patches, opts, refuse).is_err());
+        assert!(!output.exists());
+        assert_eq!(fs::read_dir(dir.path().join("out")).unwrap().count(), 0);
+        let mut seen = Vec::new();
+        let check = |f: &File| {
+            use std::os::unix::fs::FileExt;
+            seen.resize(data.len(), 0);
+            f.read_exact_at(&mut seen, 0).unwrap();
+            Ok(())
+        };
+        let written = write_patched(&original, &source, &output, &patches, opts, check);
+        assert_eq!(written.unwrap(), Written::New);
+        assert_eq!(seen, expected);
+        assert_eq!(fs::read(&output).unwrap(), expected);
+        assert_eq!(
+            fs::metadata(&output).unwrap().permissions().mode() & 0o777,
+            0o604
+        );
+        let again = write_patched(&original, &source, &output, &patches, opts, |_| Ok(()));
+        assert_eq!(again.unwrap(), Written::Unchanged);
+        assert!(write_patched(&original, &source, &output, &[], opts, |_| Ok(())).is_err());
+        assert_eq!(fs::read(&output).unwrap(), expected);
+        assert!(patch_bytes(&mut [0u8; 4], &patches).is_err());
     }
 }

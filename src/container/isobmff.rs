@@ -369,6 +369,144 @@ where
     Ok(())
 }
 
+/// Bytes that can be read at any offset without reading them all: a file
+/// (a video of many gigabytes) or a slice. Lets the box reader work on a
+/// large file with a small, bounded buffer.
+pub trait ReadAt {
+    /// The total length in bytes.
+    fn size(&self) -> u64;
+    /// Fills `buf` with the bytes at `offset`; errors if they run past the end.
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()>;
+}
+
+impl ReadAt for [u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        let start = usize::try_from(offset).ok();
+        let bytes = start
+            .and_then(|s| self.get(s..s.checked_add(buf.len())?))
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
+        buf.copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// A file opened for reading at offsets, with its length read once.
+#[derive(Debug)]
+pub struct FileAt<'a> {
+    file: &'a std::fs::File,
+    len: u64,
+}
+
+impl<'a> FileAt<'a> {
+    pub fn new(file: &'a std::fs::File) -> std::io::Result<FileAt<'a>> {
+        Ok(FileAt {
+            len: file.metadata()?.len(),
+            file,
+        })
+    }
+}
+
+impl ReadAt for FileAt<'_> {
+    fn size(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|end| end > self.len)
+        {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        std::os::unix::fs::FileExt::read_exact_at(self.file, buf, offset)
+    }
+}
+
+/// The error for a failed read of a source.
+pub fn read_error(at: u64, e: std::io::Error) -> Error {
+    Error::Io(format!("cannot read at byte {at}: {e}"))
+}
+
+/// Reads the header of the box at `start` of `src`, whose parent ends at
+/// `limit` (see [`parse_header`]); only the header's bytes are read.
+pub fn header_at<R: ReadAt + ?Sized>(
+    src: &R,
+    start: u64,
+    limit: u64,
+    top_level: bool,
+) -> Result<BoxHeader, Error> {
+    let limit = limit.min(src.size());
+    let n = limit.saturating_sub(start).min(MAX_HEADER as u64) as usize;
+    let mut head = [0u8; MAX_HEADER];
+    src.read_exact_at(&mut head[..n], start)
+        .map_err(|e| read_error(start, e))?;
+    parse_header(&head[..n], start, limit, top_level)
+}
+
+/// The top-level boxes of `src`, read header by header (the payloads are
+/// not read). Errors for anything after the last box that is not a whole
+/// box, and for more than [`MAX_BOXES`] boxes.
+pub fn top_level_at<R: ReadAt + ?Sized>(src: &R) -> Result<Vec<BoxHeader>, Error> {
+    let mut boxes = Vec::new();
+    let mut pos = 0;
+    while pos < src.size() {
+        if boxes.len() == MAX_BOXES {
+            return Err(malformed(format!("more than {MAX_BOXES} top-level boxes")));
+        }
+        let header = header_at(src, pos, src.size(), true)?;
+        pos = header.end;
+        boxes.push(header);
+    }
+    Ok(boxes)
+}
+
+/// Reads the whole box `header` of `src` into memory, refusing boxes larger
+/// than `max` bytes.
+pub fn read_whole<R: ReadAt + ?Sized>(
+    src: &R,
+    header: &BoxHeader,
+    max: u64,
+) -> Result<Vec<u8>, Error> {
+    let len = header.end - header.start;
+    if len > max {
+        return Err(Error::Unsupported(format!(
+            "the '{}' box is {len} bytes long, more than the {max} bytes photoscrub reads into memory",
+            header.name()
+        )));
+    }
+    let mut buf = vec![0; len as usize];
+    src.read_exact_at(&mut buf, header.start)
+        .map_err(|e| read_error(header.start, e))?;
+    Ok(buf)
+}
+
+impl BoxHeader {
+    /// This header with every offset moved by `base` (for a box read from a
+    /// buffer that starts at byte `base` of the file).
+    pub fn shifted(&self, base: u64) -> BoxHeader {
+        BoxHeader {
+            start: self.start + base,
+            body: self.body + base,
+            end: self.end + base,
+            ..*self
+        }
+    }
+
+    /// The whole box as a range of `u64` offsets.
+    pub fn span(&self) -> Range<u64> {
+        self.start..self.end
+    }
+
+    /// The payload as a range of `u64` offsets.
+    pub fn body_span(&self) -> Range<u64> {
+        self.body..self.end
+    }
+}
+
 /// A big-endian reader over a box's payload. Every read checks the bytes
 /// that are left and returns a [`Short`] error instead of panicking.
 #[derive(Clone, Debug)]
@@ -534,6 +672,37 @@ mod tests {
             Ok(Descend::Children(0))
         });
         assert!(err.unwrap_err().to_string().contains("nested"));
+    }
+
+    #[test]
+    fn headers_are_read_from_a_source_without_the_payloads() {
+        let mut data = boxed(b"ftyp", b"isom\0\0\0\0");
+        data.extend_from_slice(&1u32.to_be_bytes());
+        data.extend_from_slice(b"mdat");
+        data.extend_from_slice(&20u64.to_be_bytes());
+        data.extend_from_slice(b"abcd");
+        data.extend(boxed(b"moov", &boxed(b"mvhd", &[0; 8])));
+        let src: &[u8] = &data;
+        let tops = top_level_at(src).unwrap();
+        let direct: Vec<BoxHeader> = top_level(&data).collect::<Result<_, _>>().unwrap();
+        assert_eq!(tops, direct);
+        assert_eq!(tops[1].header_len(), 16);
+        let moov = read_whole(src, &tops[2], 1 << 20).unwrap();
+        assert_eq!(moov, tops[2].bytes(&data));
+        assert!(read_whole(src, &tops[2], 4).is_err());
+        let inner = read_box(&moov, 8, moov.len(), false)
+            .unwrap()
+            .shifted(tops[2].start);
+        assert_eq!(inner.span(), 44..60);
+        assert_eq!(inner.body_span(), 52..60);
+        for len in 0..data.len() {
+            let cut: &[u8] = &data[..len];
+            assert!(top_level_at(cut).is_err() || [0, 16, 36].contains(&len));
+        }
+        let mut zero = data.clone();
+        zero[36..40].copy_from_slice(&0u32.to_be_bytes());
+        let tops = top_level_at(&zero[..]).unwrap();
+        assert_eq!(tops[2].end, zero.len() as u64);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod heif;
 pub mod isobmff;
 pub mod jpeg;
 pub mod jxl;
+pub mod mp4;
 pub mod png;
 pub mod tiff;
 pub mod webp;
@@ -33,7 +34,7 @@ pub fn scan(format: Format, data: &[u8]) -> Result<Scan, Error> {
         Format::Tiff => tiff::scan(data),
         Format::Raw if heif::is_cr3(data) => heif::scan_cr3(data),
         Format::Raw => tiff::scan_raw(data),
-        Format::Video => Err(unsupported(format)),
+        Format::Video => mp4::scan(data),
     }
 }
 
@@ -47,7 +48,8 @@ pub fn rebuild(format: Format, data: &[u8], policy: &Policy) -> Result<Vec<u8>, 
         Format::Heif | Format::Avif => heif::rebuild(data, policy),
         Format::Jxl => jxl::rebuild(data, policy),
         Format::Tiff => tiff::rebuild(data, policy),
-        Format::Raw | Format::Video => Err(unsupported(format)),
+        Format::Video => mp4::rebuild(data, policy),
+        Format::Raw => Err(unsupported(format)),
     }
 }
 
@@ -61,7 +63,8 @@ pub fn image_data(format: Format, data: &[u8]) -> Result<Vec<&[u8]>, Error> {
         Format::Heif | Format::Avif => heif::image_data(data),
         Format::Jxl => jxl::image_data(data),
         Format::Tiff => tiff::image_data(data),
-        Format::Raw | Format::Video => Err(unsupported(format)),
+        Format::Video => mp4::image_data(data),
+        Format::Raw => Err(unsupported(format)),
     }
 }
 
@@ -82,7 +85,8 @@ pub struct Inspected<'a> {
 pub fn clean<'a>(format: Format, data: &'a [u8], policy: &Policy) -> Result<Cleaned<'a>, Error> {
     match format {
         Format::Jpeg => jpeg::clean(data, policy),
-        Format::Raw | Format::Video => Err(unsupported(format)),
+        Format::Video => mp4::clean(data, policy),
+        Format::Raw => Err(unsupported(format)),
         _ => Ok(Cleaned {
             before: scan(format, data)?,
             bytes: rebuild(format, data, policy)?,
@@ -95,6 +99,7 @@ pub fn clean<'a>(format: Format, data: &'a [u8], policy: &Policy) -> Result<Clea
 pub fn inspect(format: Format, data: &[u8]) -> Result<Inspected<'_>, Error> {
     match format {
         Format::Jpeg => jpeg::inspect(data),
+        Format::Video => mp4::inspect(data),
         _ => Ok(Inspected {
             scan: scan(format, data)?,
             image_data: image_data(format, data)?,
@@ -110,7 +115,7 @@ pub fn unsupported(format: Format) -> Error {
                 .into()
         }
         other => format!(
-            "{} files are not supported yet: this version of photoscrub cleans JPEG photos",
+            "{} files cannot be cleaned this way",
             other.name().to_uppercase()
         ),
     })
