@@ -407,21 +407,7 @@ fn clean_video(
     options: &Options,
 ) -> Result<Outcome, Error> {
     use crate::container::mp4;
-    let target = job
-        .output
-        .as_deref()
-        .expect("clean jobs have an output path");
-    let in_place = *output == Output::InPlace;
-    if !in_place
-        && is_same(
-            target,
-            Some(&fs::canonicalize(&job.input).unwrap_or_default()),
-        )
-    {
-        return Err(Error::Io(
-            "the output would overwrite the original (use --in-place to clean originals)".into(),
-        ));
-    }
+    let (target, in_place) = target_of(job, output)?;
     let video = mp4::Video::parse(&file_at(&job.input, file)?)?;
     let before = video.scan();
     let patches = video.patches(&options.policy)?;
@@ -477,8 +463,9 @@ fn check(bytes: &[u8], options: &Options) -> Result<Outcome, Error> {
     Ok((status, None, scan))
 }
 
-fn clean(job: &Job, bytes: &[u8], output: &Output, options: &Options) -> Result<Outcome, Error> {
-    let ((status, _, scan), cleaned) = clean_bytes(bytes, options)?;
+/// Where a clean job writes, and whether that is over the original; an
+/// output that would land on the original without `--in-place` is refused.
+fn target_of<'a>(job: &'a Job, output: &Output) -> Result<(&'a Path, bool), Error> {
     let target = job
         .output
         .as_deref()
@@ -494,6 +481,12 @@ fn clean(job: &Job, bytes: &[u8], output: &Output, options: &Options) -> Result<
             "the output would overwrite the original (use --in-place to clean originals)".into(),
         ));
     }
+    Ok((target, in_place))
+}
+
+fn clean(job: &Job, bytes: &[u8], output: &Output, options: &Options) -> Result<Outcome, Error> {
+    let ((status, _, scan), cleaned) = clean_bytes(bytes, options)?;
+    let (target, in_place) = target_of(job, output)?;
     let changed = status == Status::Cleaned;
     if in_place && !changed {
         return Ok((status, None, scan));

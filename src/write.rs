@@ -58,6 +58,20 @@ pub fn write_atomic(
         .tempfile_in(dir)
         .map_err(|e| io("cannot create a temporary file next to", e))?;
     tmp.write_all(bytes).map_err(|e| io("cannot write", e))?;
+    commit(tmp, original, output, dir, options)
+}
+
+/// Gives a finished temp file the original's permissions and times, syncs
+/// it if asked, and renames it to `output` (never over a file without
+/// `force`); then syncs the folder if asked.
+fn commit(
+    tmp: tempfile::NamedTempFile,
+    original: &Path,
+    output: &Path,
+    dir: &Path,
+    options: WriteOptions,
+) -> Result<Written, Error> {
+    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
     copy_attributes(original, tmp.as_file())
         .map_err(|e| io("cannot set permissions or times of", e))?;
     if options.sync {
@@ -240,23 +254,7 @@ pub fn write_patched(
             )));
         }
     }
-    copy_attributes(original, tmp.as_file())
-        .map_err(|e| io("cannot set permissions or times of", e))?;
-    if options.sync {
-        tmp.as_file().sync_all().map_err(|e| io("cannot sync", e))?;
-    }
-    let persisted = if options.force {
-        tmp.persist(output)
-    } else {
-        tmp.persist_noclobber(output)
-    };
-    persisted.map_err(|e| io("cannot move the cleaned file into place at", e.error))?;
-    if options.sync {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io("cannot sync the folder of", e))?;
-    }
-    Ok(Written::New)
+    commit(tmp, original, output, dir, options)
 }
 
 /// Whether `file` and the file at `path` hold the same bytes (compared in
