@@ -1,6 +1,6 @@
 //! Which categories to remove and which to keep.
 
-use crate::findings::Category;
+use crate::findings::{Category, Scan};
 
 /// The user's choice of what to remove.
 ///
@@ -54,6 +54,18 @@ impl Policy {
     /// Whether this policy keeps `category`.
     pub fn keeps(&self, category: Category) -> bool {
         !self.removes(category)
+    }
+
+    /// Whether a metadata block may be kept whole: it says something, and
+    /// all of it is of categories this policy keeps.
+    pub fn keeps_all(&self, block: &Scan) -> bool {
+        !block.findings.is_empty() && !block.has_any(|c| self.removes(c))
+    }
+
+    /// Whether this policy keeps anything in a block beyond rendering, so a
+    /// cut-down copy of it is worth writing.
+    pub fn keeps_some(&self, block: &Scan) -> bool {
+        block.has_any(|c| c != Category::Rendering && self.keeps(c))
     }
 }
 

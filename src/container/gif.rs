@@ -311,7 +311,7 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
         let keep = match block.kind {
             kind if is_picture(kind) => true,
             Kind::Xmp | Kind::Comment | Kind::PlainText => {
-                keeps_all(&scan_block(&gif, block), policy)
+                policy.keeps_all(&scan_block(&gif, block))
             }
             _ => false,
         };
@@ -321,11 +321,6 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
     }
     out.push(TRAILER);
     Ok(out)
-}
-
-/// A block is kept only if it says something and all of it is kept.
-fn keeps_all(block: &Scan, policy: &Policy) -> bool {
-    !block.findings.is_empty() && !block.has_any(|c| policy.removes(c))
 }
 
 /// The image data of a GIF, in order: the screen with its global colour

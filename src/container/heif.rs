@@ -1345,11 +1345,6 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// A block is kept only if it says something and all of it is kept.
-fn keeps_all(block: &Scan, policy: &Policy) -> bool {
-    !block.findings.is_empty() && !block.has_any(|c| policy.removes(c))
-}
-
 impl Heif<'_> {
     /// Frees vendor and motion-photo boxes, zeroes free space and the
     /// bytes of `mdat` no item uses.
@@ -1396,14 +1391,14 @@ impl Heif<'_> {
             Role::Exif => rewrite_exif(out, item, &item.bytes(self.data), policy, facts),
             Role::Xmp { deflated } => {
                 let scan = self.scan_item(item)?;
-                if keeps_all(&scan, policy) {
+                if policy.keeps_all(&scan) {
                     return Ok(());
                 }
                 rewrite_xmp(out, item, &item.bytes(self.data), deflated)
             }
             Role::Iptc => {
                 let scan = self.scan_item(item)?;
-                if keeps_all(&scan, policy) {
+                if policy.keeps_all(&scan) {
                     return Ok(());
                 }
                 overwrite_item(out, item, &[], false)

@@ -502,8 +502,8 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
     out.extend_from_slice(&[0xFF, SOI]);
     let mut exif_written = false;
     let photoshop = scan_photoshop(jpeg, "")?;
-    let keep_photoshop = keeps_all(&photoshop, policy);
-    let mut photoshop_written = keep_photoshop || !keeps_some(&photoshop, policy);
+    let keep_photoshop = policy.keeps_all(&photoshop);
+    let mut photoshop_written = keep_photoshop || !policy.keeps_some(&photoshop);
     for segment in &jpeg.segments {
         let bytes = &data[segment.start..segment.end];
         let payload = segment.payload(data);
@@ -525,9 +525,9 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
             }
             Block::Xmp => {
                 let found = scan_block(Block::Xmp, segment.marker, payload, "")?;
-                if keeps_all(&found, policy) {
+                if policy.keeps_all(&found) {
                     out.extend_from_slice(bytes);
-                } else if keeps_some(&found, policy) {
+                } else if policy.keeps_some(&found) {
                     let packet = &payload[XMP_SIGNATURE.len()..];
                     if let Some(packet) = xmp::filter(packet, policy) {
                         write_if_fits(&mut out, 0xE1, &[XMP_SIGNATURE, &packet]);
@@ -535,10 +535,7 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
                 }
             }
             Block::Comment => {
-                if keeps_all(
-                    &scan_block(Block::Comment, segment.marker, payload, "")?,
-                    policy,
-                ) {
+                if policy.keeps_all(&scan_block(Block::Comment, segment.marker, payload, "")?) {
                     out.extend_from_slice(bytes);
                 }
             }
@@ -547,12 +544,6 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
     }
     out.extend_from_slice(&[0xFF, EOI]);
     Ok(out)
-}
-
-/// Whether a block says something besides rendering that is kept: only
-/// then is it worth filtering (rendering alone is not kept in XMP or IPTC).
-fn keeps_some(block: &Scan, policy: &Policy) -> bool {
-    block.has_any(|c| c != Category::Rendering && policy.keeps(c))
 }
 
 /// The Photoshop resources of every APP13 segment, joined (as
@@ -573,11 +564,6 @@ fn write_if_fits(out: &mut Vec<u8>, marker: u8, parts: &[&[u8]]) {
         // Cannot fail: the length was checked.
         let _ = write_segment(out, marker, parts);
     }
-}
-
-/// A block is kept only if it says something and all of it is kept.
-fn keeps_all(block: &Scan, policy: &Policy) -> bool {
-    !block.findings.is_empty() && !block.has_any(|c| policy.removes(c))
 }
 
 fn write_jfif(out: &mut Vec<u8>, payload: &[u8], policy: &Policy) {

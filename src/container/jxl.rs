@@ -297,7 +297,7 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
     for b in &boxes {
         match &b.kind {
             _ if b.is_structure() => out.extend_from_slice(&data[b.whole.clone()]),
-            b"xml " if keeps_all(&scan_box(b, data)?, policy) => {
+            b"xml " if policy.keeps_all(&scan_box(b, data)?) => {
                 out.extend_from_slice(&data[b.whole.clone()])
             }
             b"Exif" => write_exif(&mut out, b.payload(data), policy)?,
@@ -305,11 +305,6 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
         }
     }
     Ok(out)
-}
-
-/// A block is kept only if it says something and all of it is kept.
-fn keeps_all(block: &Scan, policy: &Policy) -> bool {
-    !block.findings.is_empty() && !block.has_any(|c| policy.removes(c))
 }
 
 /// Writes a rebuilt `Exif` box if the policy keeps anything in it beyond

@@ -531,7 +531,7 @@ fn describe_trailer(bytes: &[u8]) -> &'static str {
 /// kept; every other chunk and the trailer are dropped.
 pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
     let png = Png::parse(data)?;
-    let mut exif = rebuilt_exif(png.exif()?.as_ref(), policy, png.facts())?;
+    let mut exif = exif::rebuilt_when_needed(png.exif()?.as_ref(), policy, png.facts())?;
     let mut out = Vec::with_capacity(png.image_end);
     out.extend_from_slice(SIGNATURE);
     for chunk in &png.chunks {
@@ -546,7 +546,7 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
             Block::Image | Block::Rendering => out.extend_from_slice(chunk.bytes(data)),
             Block::Text | Block::Time => {
                 let (scan, readable) = scan_chunk(&png, chunk)?;
-                if readable && keeps_all(&scan, policy) {
+                if readable && policy.keeps_all(&scan) {
                     out.extend_from_slice(chunk.bytes(data));
                 }
             }
@@ -554,32 +554,6 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
         }
     }
     Ok(out)
-}
-
-/// The EXIF to write back, if any: rebuilt from the allowlist when its
-/// Orientation matters or the policy keeps something in it.
-fn rebuilt_exif(
-    exif: Option<&Exif>,
-    policy: &Policy,
-    facts: ImageFacts,
-) -> Result<Option<Vec<u8>>, Error> {
-    let Some(exif) = exif else {
-        return Ok(None);
-    };
-    let rotated = exif.orientation().is_some_and(|o| o != 1);
-    let kept = exif
-        .scan("EXIF")
-        .has_any(|c| c != Category::Rendering && policy.keeps(c));
-    if rotated || kept {
-        exif.rebuild(policy, facts).map(Some)
-    } else {
-        Ok(None)
-    }
-}
-
-/// A block is kept only if it says something and all of it is kept.
-fn keeps_all(block: &Scan, policy: &Policy) -> bool {
-    !block.findings.is_empty() && !block.has_any(|c| policy.removes(c))
 }
 
 fn write_chunk(out: &mut Vec<u8>, kind: &[u8; 4], payload: &[u8]) -> Result<(), Error> {

@@ -1015,11 +1015,6 @@ fn rename(f: &mut Finding) {
 // ---------------------------------------------------------------------------
 // Cleaning.
 
-/// A block is kept only if it says something and all of it is kept.
-fn keeps_all(block: &Scan, policy: &Policy) -> bool {
-    !block.findings.is_empty() && !block.has_any(|c| policy.removes(c))
-}
-
 impl Tiff<'_> {
     /// The new directory of page `n`: image structure, ICC, and the tags
     /// and blocks of the categories `policy` keeps.
@@ -1032,7 +1027,7 @@ impl Tiff<'_> {
             let keep = if STRUCTURE.contains(&e.tag) {
                 e.known_type
             } else if let Some(block) = self.block_scan(e, &names)? {
-                keeps_all(&block, policy)
+                policy.keeps_all(&block)
             } else {
                 kept_category(e, Context::Tiff, &names.ifd, &scan, policy).is_some()
             };

@@ -353,7 +353,7 @@ fn one(category: Category, block: &str, tag: &str, value: String) -> Scan {
 /// exactly which of these chunks are present.
 pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
     let webp = Webp::parse(data)?;
-    let exif = rebuilt_exif(webp.exif()?.as_ref(), policy, webp.facts())?;
+    let exif = exif::rebuilt_when_needed(webp.exif()?.as_ref(), policy, webp.facts())?;
     let extended = webp.header().is_some() || exif.is_some();
     let mut body = Vec::with_capacity(webp.riff_end);
     let mut flags = if webp.has_alpha() { ALPHA_FLAG } else { 0 };
@@ -378,7 +378,7 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
         write_chunk(&mut body, b"EXIF", &[&tiff])?;
     }
     for chunk in webp.chunks.iter().filter(|c| c.block() == Block::Xmp) {
-        if extended && keeps_all(&scan_chunk(&webp, chunk)?, policy) {
+        if extended && policy.keeps_all(&scan_chunk(&webp, chunk)?) {
             flags |= XMP_FLAG;
             write_padded(&mut body, chunk.bytes(data));
         }
@@ -430,32 +430,6 @@ fn write_frame(out: &mut Vec<u8>, webp: &Webp, frame: &Chunk) -> Result<(), Erro
         .collect();
     pieces.extend(padded.iter().map(Vec::as_slice));
     write_chunk(out, b"ANMF", &pieces)
-}
-
-/// The EXIF to write back, if any: rebuilt from the allowlist when its
-/// Orientation matters or the policy keeps something in it.
-fn rebuilt_exif(
-    exif: Option<&Exif>,
-    policy: &Policy,
-    facts: ImageFacts,
-) -> Result<Option<Vec<u8>>, Error> {
-    let Some(exif) = exif else {
-        return Ok(None);
-    };
-    let rotated = exif.orientation().is_some_and(|o| o != 1);
-    let kept = exif
-        .scan("EXIF")
-        .has_any(|c| c != Category::Rendering && policy.keeps(c));
-    if rotated || kept {
-        exif.rebuild(policy, facts).map(Some)
-    } else {
-        Ok(None)
-    }
-}
-
-/// A block is kept only if it says something and all of it is kept.
-fn keeps_all(block: &Scan, policy: &Policy) -> bool {
-    !block.findings.is_empty() && !block.has_any(|c| policy.removes(c))
 }
 
 /// Copies a chunk's header and payload, and a zero padding byte if its

@@ -139,6 +139,25 @@ impl Exif {
     }
 }
 
+/// The EXIF block to write back in a format that can do without one: rebuilt
+/// from the allowlist when its Orientation turns the picture or the policy
+/// keeps something in it, else `None` (dropping it loses nothing).
+pub fn rebuilt_when_needed(
+    exif: Option<&Exif>,
+    policy: &Policy,
+    facts: ImageFacts,
+) -> Result<Option<Vec<u8>>, Error> {
+    let Some(exif) = exif else {
+        return Ok(None);
+    };
+    let rotated = exif.orientation().is_some_and(|o| o != 1);
+    if rotated || policy.keeps_some(&exif.scan("EXIF")) {
+        exif.rebuild(policy, facts).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// A minimal valid EXIF block for an image without one: only rendering tags,
 /// with `orientation`. Returns TIFF bytes without the `Exif\0\0` signature.
 pub fn minimal(orientation: u32, facts: ImageFacts) -> Result<Vec<u8>, Error> {

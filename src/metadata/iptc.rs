@@ -102,7 +102,7 @@ pub fn filter_photoshop(irb: &[u8], policy: &Policy) -> Option<Vec<u8>> {
             }
             XMP_RESOURCE => {
                 let found = xmp::scan(resource.data, "IPTC XMP");
-                if keeps_all(&found, policy) {
+                if policy.keeps_all(&found) {
                     Some(Cow::Borrowed(resource.data))
                 } else {
                     xmp::filter(resource.data, policy).map(Cow::Owned)
@@ -110,7 +110,9 @@ pub fn filter_photoshop(irb: &[u8], policy: &Policy) -> Option<Vec<u8>> {
             }
             _ => {
                 let found = resource.scan("IPTC").ok()?;
-                keeps_all(&found, policy).then_some(Cow::Borrowed(resource.data))
+                policy
+                    .keeps_all(&found)
+                    .then_some(Cow::Borrowed(resource.data))
             }
         };
         if let Some(data) = data {
@@ -127,11 +129,6 @@ pub fn filter_photoshop(irb: &[u8], policy: &Policy) -> Option<Vec<u8>> {
     let rescan = scan_photoshop(&out, "IPTC").ok()?;
     let informative = rescan.has_any(|c| c != Category::Rendering);
     (informative && !rescan.has_any(|c| policy.removes(c))).then_some(out)
-}
-
-/// Whether a block says something and all of it is kept.
-fn keeps_all(found: &Scan, policy: &Policy) -> bool {
-    !found.findings.is_empty() && !found.has_any(|c| policy.removes(c))
 }
 
 /// The IPTC datasets of kept categories (and the structure datasets), each
