@@ -57,6 +57,13 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// A damaged file: `what` says where and how.
+    pub fn malformed(what: impl Into<String>) -> Error {
+        Error::Malformed(what.into())
+    }
+}
+
 /// A cleaned file and the exact report of what was removed.
 #[derive(Debug, Clone)]
 pub struct Scrubbed {

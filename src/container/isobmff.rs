@@ -106,10 +106,6 @@ pub fn kind_name(kind: [u8; 4]) -> String {
     }
 }
 
-fn malformed(what: String) -> Error {
-    Error::Malformed(what)
-}
-
 /// Reads the header of the box at `start`, whose parent ends at `limit`.
 ///
 /// `head` holds the file's bytes from `start` on (at least [`MAX_HEADER`] of
@@ -128,14 +124,14 @@ pub fn parse_header(
     let room = limit.saturating_sub(start);
     let avail = &head[..head.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
     let mut r = Reader::new(avail);
-    let cut = |_| malformed(format!("box header at byte {start} is cut short"));
+    let cut = |_| Error::malformed(format!("box header at byte {start} is cut short"));
     let size32 = r.u32().map_err(cut)?;
     let kind: [u8; 4] = r.array().map_err(cut)?;
     let name = kind_name(kind);
     let size = match size32 {
         0 if top_level => room,
         0 => {
-            return Err(malformed(format!(
+            return Err(Error::malformed(format!(
                 "box '{name}' at byte {start} has size 0, allowed only for the last box of a file"
             )))
         }
@@ -149,7 +145,7 @@ pub fn parse_header(
     };
     let header_len = r.position() as u64;
     if size < header_len {
-        return Err(malformed(format!(
+        return Err(Error::malformed(format!(
             "box '{name}' at byte {start} says it is {size} bytes long, shorter than its header"
         )));
     }
@@ -159,7 +155,7 @@ pub fn parse_header(
         } else {
             "its parent box"
         };
-        return Err(malformed(format!(
+        return Err(Error::malformed(format!(
             "box '{name}' at byte {start} says it is {size} bytes long, past the end of {parent} (byte {limit})"
         )));
     }
@@ -250,7 +246,7 @@ impl Iterator for Boxes<'_> {
         self.count += 1;
         if self.count > MAX_BOXES {
             self.done = true;
-            return Some(Err(malformed(format!(
+            return Some(Err(Error::malformed(format!(
                 "more than {MAX_BOXES} boxes in one place"
             ))));
         }
@@ -292,8 +288,8 @@ pub fn full_box(body: &[u8]) -> Result<FullBox<'_>, Error> {
             flags: u32::from_be_bytes([0, *a, *b, *c]),
             rest,
         }),
-        _ => Err(malformed(
-            "a box is too short for its version and flags".into(),
+        _ => Err(Error::malformed(
+            "a box is too short for its version and flags",
         )),
     }
 }
@@ -347,7 +343,7 @@ where
     F: FnMut(&BoxHeader, usize) -> Result<Descend, Error>,
 {
     if depth > MAX_DEPTH {
-        return Err(malformed(format!(
+        return Err(Error::malformed(format!(
             "boxes are nested more than {MAX_DEPTH} deep"
         )));
     }
@@ -355,7 +351,7 @@ where
         let header = header?;
         *budget = budget
             .checked_sub(1)
-            .ok_or_else(|| malformed(format!("more than {MAX_BOXES} boxes")))?;
+            .ok_or_else(|| Error::malformed(format!("more than {MAX_BOXES} boxes")))?;
         if let Descend::Children(skip) = visit(&header, depth)? {
             walk_level(
                 data,
@@ -455,7 +451,9 @@ pub fn top_level_at<R: ReadAt + ?Sized>(src: &R) -> Result<Vec<BoxHeader>, Error
     let mut pos = 0;
     while pos < src.size() {
         if boxes.len() == MAX_BOXES {
-            return Err(malformed(format!("more than {MAX_BOXES} top-level boxes")));
+            return Err(Error::malformed(format!(
+                "more than {MAX_BOXES} top-level boxes"
+            )));
         }
         let header = header_at(src, pos, src.size(), true)?;
         pos = header.end;

@@ -76,7 +76,7 @@ struct Jpeg<'a> {
 impl<'a> Jpeg<'a> {
     fn parse(data: &'a [u8]) -> Result<Jpeg<'a>, Error> {
         if data.len() < 4 || data[0] != 0xFF || data[1] != SOI {
-            return Err(malformed("not a JPEG (no start-of-image marker)"));
+            return Err(Error::malformed("not a JPEG (no start-of-image marker)"));
         }
         let mut segments = Vec::new();
         let mut pos = 2;
@@ -124,9 +124,9 @@ impl<'a> Jpeg<'a> {
 fn next_marker(data: &[u8], pos: usize) -> Result<(u8, usize), Error> {
     if data.get(pos) != Some(&0xFF) {
         return Err(if pos >= data.len() {
-            malformed("truncated: the file ends before the end-of-image marker")
+            Error::malformed("truncated: the file ends before the end-of-image marker")
         } else {
-            malformed(&format!("expected a marker at byte {pos}, found garbage"))
+            Error::malformed(format!("expected a marker at byte {pos}, found garbage"))
         });
     }
     let mut at = pos + 1;
@@ -135,7 +135,7 @@ fn next_marker(data: &[u8], pos: usize) -> Result<(u8, usize), Error> {
     }
     match data.get(at) {
         Some(&marker) => Ok((marker, at - 1)),
-        None => Err(malformed("truncated: the file ends inside a marker")),
+        None => Err(Error::malformed("truncated: the file ends inside a marker")),
     }
 }
 
@@ -151,17 +151,17 @@ fn read_segment(data: &[u8], marker: u8, start: usize, entropy: bool) -> Result<
         });
     }
     if marker == SOI || marker == 0x00 {
-        return Err(malformed(&format!(
+        return Err(Error::malformed(format!(
             "unexpected marker 0x{marker:02X} at byte {start}"
         )));
     }
     let len = data
         .get(start + 2..start + 4)
         .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
-        .ok_or_else(|| malformed("truncated: the file ends inside a segment header"))?;
+        .ok_or_else(|| Error::malformed("truncated: the file ends inside a segment header"))?;
     let header_end = start + 2 + len;
     if len < 2 || header_end > data.len() {
-        return Err(malformed(&format!(
+        return Err(Error::malformed(format!(
             "segment 0x{marker:02X} at byte {start} says it is {len} bytes long, past the end of the file"
         )));
     }
@@ -191,7 +191,7 @@ fn entropy_end(data: &[u8], from: usize) -> Result<usize, Error> {
             None => break,
         }
     }
-    Err(malformed(
+    Err(Error::malformed(
         "truncated: the image data ends without an end-of-image marker",
     ))
 }
@@ -215,10 +215,6 @@ fn classify(marker: u8, payload: &[u8]) -> Block {
         0xE0..=0xEF => Block::Vendor,
         _ => Block::ImageData,
     }
-}
-
-fn malformed(what: &str) -> Error {
-    Error::Malformed(what.to_string())
 }
 
 /// Everything a JPEG would tell a stranger, from every block in it and in

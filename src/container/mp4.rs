@@ -100,10 +100,6 @@ const THREE_GPP: &[&[u8; 4]] = &[
     b"yrrc",
 ];
 
-fn malformed(what: impl Into<String>) -> Error {
-    Error::Malformed(what.into())
-}
-
 fn unsupported(what: impl Into<String>) -> Error {
     Error::Unsupported(what.into())
 }
@@ -318,7 +314,9 @@ impl Video {
         }
         let mut moovs = tops.iter().filter(|t| t.is(b"moov"));
         let moov = *moovs.next().ok_or_else(|| {
-            malformed("there is no movie box ('moov'): the video is incomplete or not a video")
+            Error::malformed(
+                "there is no movie box ('moov'): the video is incomplete or not a video",
+            )
         })?;
         if moovs.next().is_some() {
             return Err(unsupported(
@@ -428,7 +426,7 @@ impl Video {
         for p in &patches {
             let r = p.range();
             if r.end > self.len {
-                return Err(malformed(format!(
+                return Err(Error::malformed(format!(
                     "a change at byte {} would run past the end of the file",
                     r.start
                 )));
@@ -594,7 +592,7 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
         };
         let raw = body
             .get(4..4 + 2 * width)
-            .ok_or_else(|| malformed(format!("the '{}' box is cut short", h.name())))?;
+            .ok_or_else(|| Error::malformed(format!("the '{}' box is cut short", h.name())))?;
         if is_zero(raw) {
             return Ok(());
         }
@@ -678,8 +676,8 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
                 _ => self.track_child(buf, base, &child, &place, true)?,
             }
         }
-        let mdia =
-            mdia.ok_or_else(|| malformed(format!("track {number} has no media box ('mdia')")))?;
+        let mdia = mdia
+            .ok_or_else(|| Error::malformed(format!("track {number} has no media box ('mdia')")))?;
         let mut minf = None;
         for child in isobmff::children(buf, &mdia, 0) {
             let child = child?;
@@ -773,7 +771,7 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
                         Some(true) => {}
                         Some(false) => track.external = true,
                         None => {
-                            return Err(malformed(format!(
+                            return Err(Error::malformed(format!(
                             "track {} refers to data reference {reference}, which does not exist",
                             track.number
                         )))
@@ -977,7 +975,7 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
                 }
                 let inside = mdat.is_some_and(|m| c.range.end <= m.end);
                 if !c.range.is_empty() && !inside {
-                    return Err(malformed(format!(
+                    return Err(Error::malformed(format!(
                         "track {}'s samples (bytes {}..{}) lie outside the media data",
                         t.number, c.range.start, c.range.end
                     )));
@@ -1289,7 +1287,7 @@ fn top_level<R: ReadAt + ?Sized>(src: &R) -> Result<(Vec<BoxHeader>, Option<Rang
     let mut pos = 0;
     while pos < src.size() {
         if tops.len() == isobmff::MAX_BOXES {
-            return Err(malformed(format!(
+            return Err(Error::malformed(format!(
                 "more than {} top-level boxes",
                 isobmff::MAX_BOXES
             )));
@@ -1436,11 +1434,12 @@ impl<'a> Tables<'a> {
         let sizes = find(&[b"stsz", b"stz2"]);
         let offsets = find(&[b"stco", b"co64"]);
         let stsc = find(&[b"stsc"]);
-        let cut = |what: &str| malformed(format!("track {track}'s {what} table is cut short"));
+        let cut =
+            |what: &str| Error::malformed(format!("track {track}'s {what} table is cut short"));
         let (sizes, count) = match sizes {
             None => {
                 if offsets.is_some() || stsc.is_some() {
-                    return Err(malformed(format!(
+                    return Err(Error::malformed(format!(
                         "track {track} has chunks but no sample size table"
                     )));
                 }
@@ -1465,7 +1464,7 @@ impl<'a> Tables<'a> {
                     let bits = r.u8().map_err(|_| cut("compact sample size"))?;
                     let count = r.u32().map_err(|_| cut("compact sample size"))?;
                     if !matches!(bits, 4 | 8 | 16) {
-                        return Err(malformed(format!(
+                        return Err(Error::malformed(format!(
                             "track {track}'s compact sample sizes are {bits} bits wide"
                         )));
                     }
@@ -1479,7 +1478,7 @@ impl<'a> Tables<'a> {
             if count == 0 {
                 return Ok(None);
             }
-            return Err(malformed(format!(
+            return Err(Error::malformed(format!(
                 "track {track} has samples but no chunk table"
             )));
         };
@@ -1532,8 +1531,9 @@ impl<'a> Tables<'a> {
         budget: &mut usize,
     ) -> Result<bool, Error> {
         let mut exact = sound.is_some() || !matches!(self.sizes, SizeTable::Fixed(_));
-        let bad =
-            |what: String| malformed(format!("track {track}'s sample tables disagree: {what}"));
+        let bad = |what: String| {
+            Error::malformed(format!("track {track}'s sample tables disagree: {what}"))
+        };
         let n_chunks = self.chunk_count();
         let n_entries = self.stsc.len() / 12;
         if n_entries == 0 && (n_chunks > 0 || self.count > 0) {
@@ -1857,13 +1857,13 @@ fn parse_keys(buf: &[u8], keys: &BoxHeader) -> Result<Vec<Key>, Error> {
     let fb = isobmff::full_box(keys.body(buf))?;
     let count = Reader::new(fb.rest)
         .u32()
-        .map_err(|_| malformed("the 'keys' box is cut short"))?;
+        .map_err(|_| Error::malformed("the 'keys' box is cut short"))?;
     let mut pos = body.start + 8;
     let mut out = Vec::new();
     for _ in 0..count {
         let size = be32(buf, pos) as usize;
         if size < 8 || pos + size > body.end {
-            return Err(malformed("a key in the 'keys' box is cut short"));
+            return Err(Error::malformed("a key in the 'keys' box is cut short"));
         }
         out.push(Key {
             name: text(&buf[pos + 8..pos + size]),

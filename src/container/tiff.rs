@@ -146,10 +146,6 @@ const MAX_IFDS: usize = 4096;
 /// SubIFDs inside SubIFDs are followed this deep.
 const MAX_DEPTH: usize = 4;
 
-fn malformed(what: impl Into<String>) -> Error {
-    Error::Malformed(what.into())
-}
-
 // ---------------------------------------------------------------------------
 // Bytes in either order.
 
@@ -237,7 +233,7 @@ impl Entry {
                 .filter_map(|i| order.u32(bytes, i * 4).map(u64::from))
                 .collect(),
             t => {
-                return Err(malformed(format!(
+                return Err(Error::malformed(format!(
                     "TIFF tag {} has type {t}, where a number is needed",
                     self.tag
                 )))
@@ -321,20 +317,22 @@ impl Walker<'_> {
     fn ifd(&mut self, offset: u32) -> Result<Ifd, Error> {
         let at = offset as usize;
         if at < 8 {
-            return Err(malformed(format!(
+            return Err(Error::malformed(format!(
                 "a TIFF directory offset ({at}) points into the header"
             )));
         }
         if !self.seen.insert(at) {
-            return Err(malformed(format!(
+            return Err(Error::malformed(format!(
                 "the TIFF directory at byte {at} is reached twice (a loop)"
             )));
         }
         if self.seen.len() > MAX_IFDS {
-            return Err(malformed(format!("more than {MAX_IFDS} TIFF directories")));
+            return Err(Error::malformed(format!(
+                "more than {MAX_IFDS} TIFF directories"
+            )));
         }
         let past_end = || {
-            malformed(format!(
+            Error::malformed(format!(
                 "the TIFF directory at byte {at} runs past the end of the file"
             ))
         };
@@ -356,12 +354,14 @@ impl Walker<'_> {
         let field = pos + 8..pos + 12;
         let (tag, typ, count) = match (o.u16(d, pos), o.u16(d, pos + 2), o.u32(d, pos + 4)) {
             (Some(t), Some(y), Some(c)) => (t, y, c),
-            _ => return Err(malformed("a TIFF directory entry is cut short")),
+            _ => return Err(Error::malformed("a TIFF directory entry is cut short")),
         };
         let size = type_size(typ).and_then(|s| s.checked_mul(count as usize));
         let (value, known_type) = match size {
             None if type_size(typ).is_some() => {
-                return Err(malformed(format!("TIFF tag {tag} has an impossible count")))
+                return Err(Error::malformed(format!(
+                    "TIFF tag {tag} has an impossible count"
+                )))
             }
             None => (field, false),
             Some(n) if n <= 4 => (pos + 8..pos + 8 + n, true),
@@ -370,7 +370,7 @@ impl Walker<'_> {
                 match start.checked_add(n) {
                     Some(end) if end <= d.len() && start >= 8 => (start..end, true),
                     _ => {
-                        return Err(malformed(format!(
+                        return Err(Error::malformed(format!(
                             "the value of TIFF tag {tag} ({n} bytes at byte {start}) lies outside the file"
                         )))
                     }
@@ -398,14 +398,14 @@ impl Walker<'_> {
             };
             let offsets = e.uints(self.data, self.order)?;
             if e.tag != SUB_IFDS && offsets.len() != 1 {
-                return Err(malformed(format!(
+                return Err(Error::malformed(format!(
                     "TIFF pointer tag {} holds {} values",
                     e.tag,
                     offsets.len()
                 )));
             }
             for off in offsets {
-                let off = u32::try_from(off).map_err(|_| malformed("bad TIFF pointer"))?;
+                let off = u32::try_from(off).map_err(|_| Error::malformed("bad TIFF pointer"))?;
                 children.push((e.tag, self.node(off, child_kind, depth + 1)?));
             }
         }
@@ -451,7 +451,7 @@ impl<'a> Tiff<'a> {
             chain.push(node);
         }
         if chain.is_empty() {
-            return Err(malformed("the TIFF has no image directory"));
+            return Err(Error::malformed("the TIFF has no image directory"));
         }
         Ok(Tiff { data, order, chain })
     }
@@ -490,12 +490,12 @@ impl<'a> Tiff<'a> {
             (None, None) => return Ok(None),
         };
         let counts = counts.ok_or_else(|| {
-            malformed("a TIFF image has strip or tile offsets but no byte counts")
+            Error::malformed("a TIFF image has strip or tile offsets but no byte counts")
         })?;
         let offsets = offsets.uints(self.data, self.order)?;
         let counts = counts.uints(self.data, self.order)?;
         if offsets.len() != counts.len() || offsets.is_empty() {
-            return Err(malformed(format!(
+            return Err(Error::malformed(format!(
                 "a TIFF image has {} strip/tile offsets but {} byte counts",
                 offsets.len(),
                 counts.len()
@@ -517,7 +517,7 @@ impl<'a> Tiff<'a> {
             .filter(|&e| e <= self.data.len() as u64);
         match end {
             Some(end) if start >= 8 || len == 0 => Ok(start as usize..end as usize),
-            _ => Err(malformed(format!(
+            _ => Err(Error::malformed(format!(
                 "TIFF {what} ({len} bytes at byte {start}) lies outside the file"
             ))),
         }
@@ -537,7 +537,7 @@ impl<'a> Tiff<'a> {
             match self.strips(ifd)? {
                 Some(strips) => ranges.extend(strips),
                 None => {
-                    return Err(malformed(format!(
+                    return Err(Error::malformed(format!(
                         "TIFF page {} has no strips or tiles",
                         n + 1
                     )))
@@ -603,7 +603,7 @@ impl<'a> Tiff<'a> {
         for m in self.metadata_ranges()? {
             let i = merged.partition_point(|r| r.end <= m.start);
             if merged.get(i).is_some_and(|r| r.start < m.end) {
-                return Err(malformed(format!(
+                return Err(Error::malformed(format!(
                     "TIFF metadata at bytes {}..{} lies inside the image data: it cannot be removed without changing the picture",
                     m.start, m.end
                 )));
@@ -635,13 +635,19 @@ fn header(data: &[u8], extra_magic: &[u16]) -> Result<(Order, u32), Error> {
         Some(b"II") => Order::Little,
         Some(b"MM") => Order::Big,
         _ if data.len() < 8 => {
-            return Err(malformed("truncated: the file ends inside the TIFF header"))
+            return Err(Error::malformed(
+                "truncated: the file ends inside the TIFF header",
+            ))
         }
-        _ => return Err(malformed("not a TIFF (no II/MM byte order mark)")),
+        _ => return Err(Error::malformed("not a TIFF (no II/MM byte order mark)")),
     };
     let (magic, first) = match (order.u16(data, 2), order.u32(data, 4)) {
         (Some(m), Some(f)) => (m, f),
-        _ => return Err(malformed("truncated: the file ends inside the TIFF header")),
+        _ => {
+            return Err(Error::malformed(
+                "truncated: the file ends inside the TIFF header",
+            ))
+        }
     };
     match magic {
         42 => Ok((order, first)),
@@ -650,7 +656,9 @@ fn header(data: &[u8], extra_magic: &[u16]) -> Result<(Order, u32), Error> {
                 .into(),
         )),
         m if extra_magic.contains(&m) => Ok((order, first)),
-        m => Err(malformed(format!("not a TIFF (magic number {m}, not 42)"))),
+        m => Err(Error::malformed(format!(
+            "not a TIFF (magic number {m}, not 42)"
+        ))),
     }
 }
 
@@ -685,7 +693,7 @@ struct OutIfd<'a> {
 
 fn offset_u32(at: usize) -> Result<u32, Error> {
     u32::try_from(at).map_err(|_| {
-        malformed("the cleaned TIFF would be larger than 4 GB, past what a TIFF can address")
+        Error::malformed("the cleaned TIFF would be larger than 4 GB, past what a TIFF can address")
     })
 }
 
@@ -758,7 +766,7 @@ fn write_entry(out: &mut Vec<u8>, slot: &Slot, order: Order) -> Option<usize> {
 /// word-aligned. Returns its offset and where its next-IFD field is.
 fn write_ifd(out: &mut Vec<u8>, ifd: &OutIfd, order: Order) -> Result<(u32, usize), Error> {
     let slots = slots(ifd);
-    let count = u16::try_from(slots.len()).map_err(|_| malformed("too many TIFF tags"))?;
+    let count = u16::try_from(slots.len()).map_err(|_| Error::malformed("too many TIFF tags"))?;
     align(out);
     let start = offset_u32(out.len())?;
     out.extend_from_slice(&order.u16_bytes(count));
@@ -945,7 +953,7 @@ impl Tiff<'_> {
     fn block_scan(&self, e: &Entry, names: &Names) -> Result<Option<Scan>, Error> {
         let bytes = e.bytes(self.data);
         let damaged =
-            |what: &str, why: String| malformed(format!("{what} block is damaged ({why})"));
+            |what: &str, why: String| Error::malformed(format!("{what} block is damaged ({why})"));
         Ok(Some(match e.tag {
             XMP => xmp::scan(bytes, &names.xmp),
             IPTC => iptc::scan_iptc(bytes, &names.iptc).map_err(|w| damaged("IPTC", w))?,
@@ -1142,7 +1150,7 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
         .iter()
         .any(|r| jpeg_strip_has_metadata(&data[r.clone()]))
     {
-        return Err(malformed(
+        return Err(Error::malformed(
             "a JPEG-compressed strip of this TIFF carries its own metadata (EXIF, XMP or a comment) inside the image data: it cannot be removed without changing the picture",
         ));
     }
@@ -1231,13 +1239,15 @@ fn prefixed(mut scan: Scan, prefix: &str) -> Scan {
 fn scan_raf(data: &[u8]) -> Result<Scan, Error> {
     let be = |at: usize| Order::Big.u32(data, at).map(u64::from);
     let (Some(start), Some(len)) = (be(84), be(88)) else {
-        return Err(malformed("truncated: the file ends inside the RAF header"));
+        return Err(Error::malformed(
+            "truncated: the file ends inside the RAF header",
+        ));
     };
     let jpeg = start
         .checked_add(len)
         .filter(|&end| end <= data.len() as u64)
         .map(|end| &data[start as usize..end as usize])
-        .ok_or_else(|| malformed("the RAF's embedded JPEG lies outside the file"))?;
+        .ok_or_else(|| Error::malformed("the RAF's embedded JPEG lies outside the file"))?;
     let mut scan = Scan::default();
     let model: String = data
         .get(28..60)

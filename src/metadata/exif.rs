@@ -14,6 +14,12 @@ use std::io::Cursor;
 /// The signature in front of EXIF data in a JPEG APP1 segment.
 pub const JPEG_SIGNATURE: &[u8] = b"Exif\0\0";
 
+/// The TIFF bytes of an EXIF payload that may or may not start with
+/// `Exif\0\0` (PNG `eXIf` and WebP `EXIF` writers differ).
+pub fn tiff_bytes(payload: &[u8]) -> &[u8] {
+    payload.strip_prefix(JPEG_SIGNATURE).unwrap_or(payload)
+}
+
 /// A parsed EXIF block.
 pub struct Exif {
     inner: exif::Exif,
