@@ -59,11 +59,7 @@ fn violations(original: &Path, output: &Path) -> Vec<String> {
     if b.last() != Some(&0x3B) {
         bad.push("the output does not end with the GIF trailer".into());
     }
-    for s in SECRETS {
-        if contains(&a, s.as_bytes()) && contains(&b, s.as_bytes()) {
-            bad.push(format!("the string {s:?} is still in the output"));
-        }
-    }
+    bad.extend(common::secrets_left(&a, &b, SECRETS));
     if !bad.is_empty() {
         bad.push(format!("ExifTool on the output:\n{}", tout.dump()));
     }
@@ -72,14 +68,7 @@ fn violations(original: &Path, output: &Path) -> Vec<String> {
 
 #[track_caller]
 fn assert_clean(original: &Path, output: &Path) {
-    let bad = violations(original, output);
-    assert!(
-        bad.is_empty(),
-        "{} is not a correct cleaning of {}:\n  - {}",
-        output.display(),
-        original.display(),
-        bad.join("\n  - ")
-    );
+    common::assert_no_violations(original, output, &violations(original, output));
 }
 
 /// Every frame decoded by the `image` crate, with its delay, compared.

@@ -113,11 +113,7 @@ fn violations(original: &Path, output: &Path) -> Vec<String> {
     if !b.ends_with(b"IEND\xAE\x42\x60\x82") {
         bad.push("the output does not end with the IEND chunk".into());
     }
-    for s in SECRETS {
-        if contains(&a, s.as_bytes()) && contains(&b, s.as_bytes()) {
-            bad.push(format!("the string {s:?} is still in the output"));
-        }
-    }
+    bad.extend(common::secrets_left(&a, &b, SECRETS));
     if !bad.is_empty() {
         bad.push(format!("ExifTool on the output:\n{}", tout.dump()));
     }
@@ -126,14 +122,7 @@ fn violations(original: &Path, output: &Path) -> Vec<String> {
 
 #[track_caller]
 fn assert_clean(original: &Path, output: &Path) {
-    let bad = violations(original, output);
-    assert!(
-        bad.is_empty(),
-        "{} is not a correct cleaning of {}:\n  - {}",
-        output.display(),
-        original.display(),
-        bad.join("\n  - ")
-    );
+    common::assert_no_violations(original, output, &violations(original, output));
 }
 
 /// Every frame of an APNG decoded (a still PNG: none), compared.

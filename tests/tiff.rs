@@ -209,11 +209,11 @@ fn violations(original: &Path, output: &Path) -> Vec<String> {
     if a.get(..2) != b.get(..2) {
         bad.push("the byte order changed".into());
     }
-    for s in SECRETS.iter().chain(MORE_SECRETS) {
-        if contains(&a, s.as_bytes()) && contains(&b, s.as_bytes()) {
-            bad.push(format!("the string {s:?} is still in the output"));
-        }
-    }
+    bad.extend(common::secrets_left(
+        &a,
+        &b,
+        SECRETS.iter().chain(MORE_SECRETS),
+    ));
     if !bad.is_empty() {
         bad.push(format!("ExifTool on the output:\n{}", tout.dump()));
     }
@@ -222,14 +222,7 @@ fn violations(original: &Path, output: &Path) -> Vec<String> {
 
 #[track_caller]
 fn assert_clean(original: &Path, output: &Path) {
-    let bad = violations(original, output);
-    assert!(
-        bad.is_empty(),
-        "{} is not a correct cleaning of {}:\n  - {}",
-        output.display(),
-        original.display(),
-        bad.join("\n  - ")
-    );
+    common::assert_no_violations(original, output, &violations(original, output));
 }
 
 // ---------------------------------------------------------------------------

@@ -1065,3 +1065,28 @@ pub fn assert_damaged_fixtures_fail(folder: &str, cases: &[(&str, &str)]) {
         );
     }
 }
+
+/// Each secret string that the original held and the output still holds.
+pub fn secrets_left<'a>(
+    original: &[u8],
+    output: &[u8],
+    secrets: impl IntoIterator<Item = &'a &'a str>,
+) -> Vec<String> {
+    secrets
+        .into_iter()
+        .filter(|s| contains(original, s.as_bytes()) && contains(output, s.as_bytes()))
+        .map(|s| format!("the string {s:?} is still in the output"))
+        .collect()
+}
+
+/// Fails with every violation listed, if there is any.
+#[track_caller]
+pub fn assert_no_violations(original: &Path, output: &Path, bad: &[String]) {
+    assert!(
+        bad.is_empty(),
+        "{} is not a correct cleaning of {}:\n  - {}",
+        output.display(),
+        original.display(),
+        bad.join("\n  - ")
+    );
+}
