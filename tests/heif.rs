@@ -78,29 +78,6 @@ const HEIF_SECRETS: &[&str] = &[
     "example.org",
 ];
 
-/// EXIF tags a default-cleaned file may keep (rendering only).
-const ALLOWED_EXIF_TAGS: &[&str] = &[
-    "Orientation",
-    "XResolution",
-    "YResolution",
-    "ResolutionUnit",
-    "YCbCrPositioning",
-    "YCbCrCoefficients",
-    "YCbCrSubSampling",
-    "ReferenceBlackWhite",
-    "WhitePoint",
-    "PrimaryChromaticities",
-    "Gamma",
-    "ExifVersion",
-    "ComponentsConfiguration",
-    "FlashpixVersion",
-    "ColorSpace",
-    "ExifImageWidth",
-    "ExifImageHeight",
-    "InteropIndex",
-    "InteropVersion",
-];
-
 /// Groups (family 0 or 1) that must not be in a default-cleaned file.
 const FORBIDDEN_GROUPS: &[&str] = &["GPS", "IFD1", "IPTC", "MakerNotes", "XMP", "Photoshop"];
 
@@ -256,7 +233,7 @@ fn heif_violations(original: &Path, output: &Path, trailer: usize, pixels: bool)
         if FORBIDDEN_NAMES.contains(&t.name.as_str()) || t.name.starts_with("GPS") {
             bad.push(format!("identifying tag left: {} = {}", t.key, t.value));
         }
-        if t.family0 == "EXIF" && !ALLOWED_EXIF_TAGS.contains(&t.name.as_str()) {
+        if t.family0 == "EXIF" && !common::ALLOWED_EXIF_TAGS.contains(&t.name.as_str()) {
             bad.push(format!(
                 "EXIF tag not needed for rendering: {} = {}",
                 t.key, t.value

@@ -49,21 +49,6 @@ const STRUCTURE: &[&str] = &[
     "Duration",
 ];
 
-/// EXIF tags a rebuilt minimal EXIF may hold.
-const EXIF_ALLOWED: &[&str] = &[
-    "Orientation",
-    "XResolution",
-    "YResolution",
-    "ResolutionUnit",
-    "YCbCrPositioning",
-    "ExifVersion",
-    "ComponentsConfiguration",
-    "FlashpixVersion",
-    "ColorSpace",
-    "ExifImageWidth",
-    "ExifImageHeight",
-];
-
 /// What is wrong with `output` as the default cleaning of `original`.
 fn violations(original: &Path, output: &Path) -> Vec<String> {
     let mut bad = Vec::new();
@@ -76,7 +61,7 @@ fn violations(original: &Path, output: &Path) -> Vec<String> {
             "RIFF" => STRUCTURE.contains(&t.name.as_str()),
             "EXIF" => {
                 ["IFD0", "ExifIFD"].contains(&t.family1.as_str())
-                    && EXIF_ALLOWED.contains(&t.name.as_str())
+                    && common::ALLOWED_EXIF_TAGS.contains(&t.name.as_str())
             }
             _ => false,
         };

@@ -730,7 +730,7 @@ const ALLOWED_FAMILY0: &[&str] = &[
 const ALLOWED_EXIF_IFDS: &[&str] = &["IFD0", "ExifIFD", "InteropIFD"];
 
 /// EXIF tags that only help show the picture right (the allowlist).
-const ALLOWED_EXIF_TAGS: &[&str] = &[
+pub const ALLOWED_EXIF_TAGS: &[&str] = &[
     "Orientation",
     "XResolution",
     "YResolution",
