@@ -41,16 +41,17 @@ pub fn write_atomic(
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| io("cannot create the folder for", e))?;
-    if let Some(existing) = existing_bytes(output) {
+    // With `force` (and so with --in-place, where the output is the
+    // original) the old file is simply replaced: reading it back first would
+    // cost a second read of every photo.
+    if let Some(existing) = existing_bytes(output).filter(|_| !options.force) {
         if existing == bytes {
             return Ok(Written::Unchanged);
         }
-        if !options.force {
-            return Err(Error::Io(format!(
-                "{} already exists with other content (use --force to replace it)",
-                output.display()
-            )));
-        }
+        return Err(Error::Io(format!(
+            "{} already exists with other content (use --force to replace it)",
+            output.display()
+        )));
     }
     let mut tmp = tempfile::Builder::new()
         .prefix(".photoscrub-")
