@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use photoscrub::batch::{self, Batch, Mode, Options, Output, Status};
-use photoscrub::report::{self, Colour, Detail};
+use photoscrub::report::{self, Colour, Detail, Reporter, Style};
 use photoscrub::{Category, Policy};
 use std::ffi::OsString;
 use std::fs::File;
@@ -250,10 +250,43 @@ pub fn run() -> io::Result<i32> {
     if common.paths.iter().any(|p| p.as_os_str() == "-") {
         return run_stdin(&common, &options);
     }
-    let batch = batch::run(&common.paths, &options);
-    print_report(&batch, &common)?;
-    write_files(&batch, &common)?;
-    Ok(exit_code(&batch))
+    let summary = run_batch(&common, &options)?;
+    if let (Some(page), true) = (&common.html, common.open) {
+        open_in_browser(page);
+    }
+    Ok(exit_code(|status| summary.count(status) > 0))
+}
+
+/// Runs the batch with its report written to standard output (and the
+/// `--csv`/`--html` files) while it runs.
+fn run_batch(common: &Common, options: &Options) -> io::Result<report::Summary> {
+    let style = if common.json {
+        Style::Json
+    } else {
+        Style::Human(detail(common), colour(io::stdout().is_terminal()))
+    };
+    // Line by line on a terminal, in blocks into a pipe or file.
+    let stdout: Box<dyn Write> = if io::stdout().is_terminal() {
+        Box::new(io::stdout().lock())
+    } else {
+        Box::new(io::BufWriter::new(io::stdout().lock()))
+    };
+    let mut reporter = Reporter::new(stdout, style, options.mode == Mode::Check);
+    if let Some(path) = &common.csv {
+        reporter = reporter.with_csv(Box::new(create(path)?))?;
+    }
+    if let Some(path) = &common.html {
+        reporter = reporter.with_html(Box::new(create(path)?))?;
+    }
+    let skipped = batch::run_with(&common.paths, options, |file| reporter.file(&file));
+    reporter.finish(skipped)
+}
+
+/// A new report file, buffered; errors name the file.
+fn create(path: &PathBuf) -> io::Result<io::BufWriter<File>> {
+    File::create(path)
+        .map(io::BufWriter::new)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
 }
 
 /// `photoscrub PATH...` means `photoscrub clean PATH...`.
@@ -315,20 +348,9 @@ fn run_stdin(common: &Common, options: &Options) -> io::Result<i32> {
         (false, _) => report::write_human(&batch, detail(common), colour(false), &mut stderr)?,
     }
     write_files(&batch, common)?;
-    Ok(exit_code(&batch))
-}
-
-fn print_report(batch: &Batch, common: &Common) -> io::Result<()> {
-    if common.json {
-        let mut stdout = io::stdout().lock();
-        report::write_json(batch, &mut stdout)?;
-        stdout.flush()
-    } else {
-        let colour = colour(io::stdout().is_terminal());
-        let mut stdout = io::stdout().lock();
-        report::write_human(batch, detail(common), colour, &mut stdout)?;
-        stdout.flush()
-    }
+    Ok(exit_code(|status| {
+        batch.files.iter().any(|f| f.status == status)
+    }))
 }
 
 /// Colour on a terminal, unless `NO_COLOR` is set (no-color.org).
@@ -338,11 +360,6 @@ fn colour(terminal: bool) -> Colour {
 
 /// The `--html` and `--csv` reports, and `--open`.
 fn write_files(batch: &Batch, common: &Common) -> io::Result<()> {
-    let create = |path: &PathBuf| {
-        File::create(path)
-            .map(io::BufWriter::new)
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
-    };
     if let Some(path) = &common.csv {
         let mut out = create(path)?;
         report::write_csv(batch, &mut out)?;
@@ -390,8 +407,8 @@ fn detail(common: &Common) -> Detail {
     }
 }
 
-fn exit_code(batch: &Batch) -> i32 {
-    let has = |status| batch.files.iter().any(|f| f.status == status);
+/// The exit code, from whether any file ended with a status.
+fn exit_code(has: impl Fn(Status) -> bool) -> i32 {
     if has(Status::Failed) || has(Status::Refused) {
         FAILED
     } else if has(Status::Leaks) {

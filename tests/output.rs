@@ -439,3 +439,76 @@ fn in_place_single_file() {
         "already-clean"
     );
 }
+
+/// Reports stream out while the batch runs: a batch larger than the reorder
+/// window (256 files) on two workers still reports every file exactly once,
+/// in walk order, and the CSV and HTML written alongside cover them all.
+#[test]
+fn a_large_batch_is_reported_once_per_file_in_walk_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("in");
+    let full = read(&fixture("jpeg/full.jpg"));
+    let clean = read(&fixture("jpeg/clean.jpg"));
+    fs::create_dir_all(&dir).unwrap();
+    let mut names = Vec::new();
+    for i in 0..600 {
+        let name = format!("IMG_{i:04}.jpg");
+        // Every third photo is already clean, so the statuses interleave.
+        let bytes = if i % 3 == 0 { &clean } else { &full };
+        fs::write(dir.join(&name), bytes).unwrap();
+        names.push(name);
+    }
+    let (csv, html) = (tmp.path().join("r.csv"), tmp.path().join("r.html"));
+    let out = tmp.path().join("out");
+    let report = run_json([
+        "clean".as_ref(),
+        "--json".as_ref(),
+        "--jobs".as_ref(),
+        "2".as_ref(),
+        "--csv".as_ref(),
+        csv.as_os_str(),
+        "--html".as_ref(),
+        html.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        dir.as_os_str(),
+    ]);
+    report.assert_code(0);
+    let reported: Vec<String> = report
+        .files
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            Path::new(path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(reported, names, "every file once, in walk order");
+    for (i, f) in report.files.iter().enumerate() {
+        let want = if i % 3 == 0 {
+            "already-clean"
+        } else {
+            "cleaned"
+        };
+        assert_eq!(f["status"], want, "{}", f["path"]);
+    }
+    assert_eq!(report.summary["files"], 600);
+    assert_eq!(report.summary["cleaned"], 400);
+    assert_eq!(report.summary["already_clean"], 200);
+    assert_eq!(rel_files(&out).len(), 600);
+    let csv = fs::read_to_string(&csv).unwrap();
+    for name in &names {
+        assert!(csv.contains(name.as_str()), "{name} missing from the CSV");
+    }
+    let html = fs::read_to_string(&html).unwrap();
+    assert_eq!(html.matches("<section class=\"card\">").count(), 600);
+    assert_eq!(
+        html.matches("class=\"point\"").count(),
+        400,
+        "one map point per located photo"
+    );
+    assert!(html.trim_end().ends_with("</html>"));
+}

@@ -31,32 +31,60 @@ pub fn thumbnail(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out.into_inner())
 }
 
-/// Writes the whole page.
+/// Writes the whole page for a finished batch.
 pub fn write_html(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
-    let summary = Summary::of(batch);
-    let located = located_files(batch);
-    let mut page = String::with_capacity(64 * 1024);
-    page.push_str(HEAD);
-    summary_section(&mut page, batch, &summary);
-    map_section(&mut page, &located, &summary);
-    photos_section(&mut page, batch, &located);
-    page.push_str("</main></body></html>\n");
-    out.write_all(page.as_bytes())
+    let mut cards = Cards::new()?;
+    for file in &batch.files {
+        cards.add(file)?;
+    }
+    cards.finish(&Summary::of(batch), out)
 }
 
-/// The files with a valid location, numbered from 1 in report order.
-fn located_files(batch: &Batch) -> Vec<(usize, &FileReport, f64, f64)> {
-    batch
-        .files
-        .iter()
-        .filter_map(|f| {
-            main_location(f)
-                .filter(|l| l.invalid.is_none())
-                .map(|l| (f, l.lat, l.lon))
+/// The photo cards of a page in the making, spooled to an unnamed temporary
+/// file as files finish, so a report of thousands of photos never holds
+/// their thumbnails in memory. The summary and the map, which need every
+/// file, are written in front of them by [`Cards::finish`].
+pub struct Cards {
+    spool: io::BufWriter<std::fs::File>,
+    located: usize,
+}
+
+impl Cards {
+    pub fn new() -> io::Result<Cards> {
+        Ok(Cards {
+            spool: io::BufWriter::new(tempfile::tempfile()?),
+            located: 0,
         })
-        .enumerate()
-        .map(|(i, (f, lat, lon))| (i + 1, f, lat, lon))
-        .collect()
+    }
+
+    /// Adds the card of one file; located files are numbered from 1 in
+    /// report order, as on the map.
+    pub fn add(&mut self, file: &FileReport) -> io::Result<()> {
+        let number = main_location(file)
+            .filter(|l| l.invalid.is_none())
+            .map(|_| {
+                self.located += 1;
+                self.located
+            });
+        let mut card = String::with_capacity(16 * 1024);
+        photo_card(&mut card, file, number);
+        self.spool.write_all(card.as_bytes())
+    }
+
+    /// Writes the page: head, summary, map, then the spooled cards.
+    pub fn finish(self, summary: &Summary, out: &mut impl Write) -> io::Result<()> {
+        use std::io::Seek;
+        let mut page = String::with_capacity(64 * 1024);
+        page.push_str(HEAD);
+        summary_section(&mut page, summary);
+        map_section(&mut page, summary);
+        page.push_str("<h2>Photos</h2>");
+        out.write_all(page.as_bytes())?;
+        let mut spool = self.spool.into_inner().map_err(|e| e.into_error())?;
+        spool.rewind()?;
+        io::copy(&mut spool, out)?;
+        out.write_all(b"</main></body></html>\n")
+    }
 }
 
 const HEAD: &str = r#"<!DOCTYPE html>
@@ -81,7 +109,7 @@ svg text{font-size:12px;font-family:sans-serif}
 <h1>What these photos would have told a stranger</h1>
 "#;
 
-fn summary_section(page: &mut String, batch: &Batch, s: &Summary) {
+fn summary_section(page: &mut String, s: &Summary) {
     for place in s.places.iter().filter(|p| p.repeated) {
         let _ = write!(
             page,
@@ -94,7 +122,7 @@ fn summary_section(page: &mut String, batch: &Batch, s: &Summary) {
         );
     }
     page.push_str("<ul>");
-    let _ = write!(page, "<li>{}</li>", esc(&s.counts_line(batch)));
+    let _ = write!(page, "<li>{}</li>", esc(&s.counts_line()));
     let _ = write!(
         page,
         "<li>{} photos showed where they were taken",
@@ -141,7 +169,7 @@ fn summary_section(page: &mut String, batch: &Batch, s: &Summary) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let (removed, kept) = if batch.checked {
+    let (removed, kept) = if s.checked {
         ("Would remove", "Would keep")
     } else {
         ("Removed", "Kept")
@@ -165,11 +193,11 @@ const MARGIN: f64 = 40.0;
 /// scaled by the cosine of the middle latitude), a scale bar, one numbered
 /// point per located photo linking to OpenStreetMap, and a red ring around
 /// each repeated place.
-fn map_section(page: &mut String, located: &[(usize, &FileReport, f64, f64)], s: &Summary) {
-    if located.is_empty() {
+fn map_section(page: &mut String, s: &Summary) {
+    if s.located.is_empty() {
         return;
     }
-    let project = Projection::fit(located.iter().map(|&(_, _, lat, lon)| (lat, lon)));
+    let project = Projection::fit(s.located.iter().map(|(p, _)| (p.lat, p.lon)));
     page.push_str("<h2>Map</h2>");
     let _ = write!(
         page,
@@ -184,7 +212,8 @@ fn map_section(page: &mut String, located: &[(usize, &FileReport, f64, f64)], s:
             esc(&place.name)
         );
     }
-    for &(n, file, lat, lon) in located {
+    for (i, (point, path)) in s.located.iter().enumerate() {
+        let (n, lat, lon) = (i + 1, point.lat, point.lon);
         let (x, y) = project.xy(lat, lon);
         let link = geo::location(lat, lon, None, "").osm_link();
         let _ = write!(
@@ -192,7 +221,7 @@ fn map_section(page: &mut String, located: &[(usize, &FileReport, f64, f64)], s:
             "<a href=\"{}\"><circle class=\"point\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"#1f6feb\"><title>{} — {}</title></circle><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#fff\">{n}</text></a>",
             esc(&link),
             n,
-            esc(&file.path.to_string_lossy()),
+            esc(path),
             y + 4.0
         );
     }
@@ -265,17 +294,6 @@ impl Projection {
     /// Kilometres per pixel (one degree of latitude is ~111.2 km).
     fn km_per_px(&self) -> f64 {
         geo::distance_km((self.lat0, self.lon0), (self.lat0 + 1.0, self.lon0)) / self.scale
-    }
-}
-
-fn photos_section(page: &mut String, batch: &Batch, located: &[(usize, &FileReport, f64, f64)]) {
-    page.push_str("<h2>Photos</h2>");
-    for file in &batch.files {
-        let number = located
-            .iter()
-            .find(|l| std::ptr::eq(l.1, file))
-            .map(|l| l.0);
-        photo_card(page, file, number);
     }
 }
 

@@ -42,8 +42,7 @@ pub fn main_location(file: &FileReport) -> Option<&Location> {
 }
 
 /// The closing JSON object of a run.
-pub fn summary_json(batch: &Batch) -> Value {
-    let s = Summary::of(batch);
+pub fn summary_json(s: &Summary) -> Value {
     let place = |p: &Place| {
         json!({
             "lat": p.lat, "lon": p.lon, "place": p.name, "osm": p.link,
@@ -53,13 +52,13 @@ pub fn summary_json(batch: &Batch) -> Value {
     };
     json!({
         "type": "summary",
-        "files": batch.files.len(),
+        "files": s.files,
         "cleaned": s.count(Status::Cleaned),
         "already_clean": s.count(Status::AlreadyClean),
         "leaks": s.count(Status::Leaks),
         "refused": s.count(Status::Refused),
         "failed": s.count(Status::Failed),
-        "skipped": batch.skipped,
+        "skipped": s.skipped,
         "with_location": s.with_location,
         "invalid_locations": s.invalid_locations,
         "repeated_places": s.places.iter().filter(|p| p.repeated).map(place).collect::<Vec<_>>(),
@@ -79,58 +78,67 @@ pub fn write_json(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
     for file in &batch.files {
         writeln!(out, "{}", file_json(file))?;
     }
-    writeln!(out, "{}", summary_json(batch))
+    writeln!(out, "{}", summary_json(&Summary::of(batch)))
 }
 
 /// Writes one CSV row per finding (and one per file without findings).
 pub fn write_csv(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
+    write_csv_header(out)?;
+    for file in &batch.files {
+        write_csv_rows(file, out)?;
+    }
+    Ok(())
+}
+
+fn write_csv_header(out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "path,format,status,output,error,lat,lon,place,category,block,tag,value,removed"
-    )?;
-    for file in &batch.files {
-        let loc = main_location(file).filter(|l| l.invalid.is_none());
-        let head = [
-            file.path.to_string_lossy().into_owned(),
-            file.format
-                .map(|f| f.name().to_string())
-                .unwrap_or_default(),
-            status_word(file.status).to_string(),
-            file.output
-                .as_ref()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            file.error.clone().unwrap_or_default(),
-            loc.map(|l| format!("{:.6}", l.lat)).unwrap_or_default(),
-            loc.map(|l| format!("{:.6}", l.lon)).unwrap_or_default(),
-            loc.and_then(|l| l.place.clone()).unwrap_or_default(),
-        ];
-        let rows: Vec<[String; 5]> = file
-            .scan
-            .findings
+    )
+}
+
+fn write_csv_rows(file: &FileReport, out: &mut impl Write) -> io::Result<()> {
+    let loc = main_location(file).filter(|l| l.invalid.is_none());
+    let head = [
+        file.path.to_string_lossy().into_owned(),
+        file.format
+            .map(|f| f.name().to_string())
+            .unwrap_or_default(),
+        status_word(file.status).to_string(),
+        file.output
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        file.error.clone().unwrap_or_default(),
+        loc.map(|l| format!("{:.6}", l.lat)).unwrap_or_default(),
+        loc.map(|l| format!("{:.6}", l.lon)).unwrap_or_default(),
+        loc.and_then(|l| l.place.clone()).unwrap_or_default(),
+    ];
+    let rows: Vec<[String; 5]> = file
+        .scan
+        .findings
+        .iter()
+        .map(|f| {
+            [
+                f.category.name().into(),
+                f.block.clone(),
+                f.tag.clone(),
+                f.value.clone(),
+                f.removed.to_string(),
+            ]
+        })
+        .collect();
+    for row in if rows.is_empty() {
+        vec![Default::default()]
+    } else {
+        rows
+    } {
+        let fields: Vec<String> = head
             .iter()
-            .map(|f| {
-                [
-                    f.category.name().into(),
-                    f.block.clone(),
-                    f.tag.clone(),
-                    f.value.clone(),
-                    f.removed.to_string(),
-                ]
-            })
+            .chain(row.iter())
+            .map(|v| csv_field(v))
             .collect();
-        for row in if rows.is_empty() {
-            vec![Default::default()]
-        } else {
-            rows
-        } {
-            let fields: Vec<String> = head
-                .iter()
-                .chain(row.iter())
-                .map(|v| csv_field(v))
-                .collect();
-            writeln!(out, "{}", fields.join(","))?;
-        }
+        writeln!(out, "{}", fields.join(","))?;
     }
     Ok(())
 }
@@ -169,6 +177,106 @@ impl Colour {
     }
 }
 
+/// The form of the report on standard output.
+#[derive(Clone, Copy, Debug)]
+pub enum Style {
+    /// Text for people, at this detail and with or without colour.
+    Human(Detail, Colour),
+    /// JSON Lines for scripts.
+    Json,
+}
+
+/// Writes the report of a run while it runs: each file's block (or JSON
+/// line, CSV rows, HTML card) as soon as the file is done, the summary at
+/// the end. Only the [`Summary`] grows with the batch, so memory stays
+/// bounded whatever the number of files.
+///
+/// A write error (a closed pipe, a full disk) stops further report output;
+/// it is returned by [`Reporter::finish`] and the run itself goes on.
+pub struct Reporter<W: Write> {
+    out: W,
+    style: Style,
+    summary: Summary,
+    csv: Option<Box<dyn Write>>,
+    html: Option<(html::Cards, Box<dyn Write>)>,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> Reporter<W> {
+    /// A report of a `check` (`checked`) or a `clean` written to `out`.
+    pub fn new(out: W, style: Style, checked: bool) -> Reporter<W> {
+        Reporter {
+            out,
+            style,
+            summary: Summary::new(checked),
+            csv: None,
+            html: None,
+            error: None,
+        }
+    }
+
+    /// Also writes the CSV report to `csv`.
+    pub fn with_csv(mut self, mut csv: Box<dyn Write>) -> io::Result<Reporter<W>> {
+        write_csv_header(&mut csv)?;
+        self.csv = Some(csv);
+        Ok(self)
+    }
+
+    /// Also writes the HTML page to `page` when the run is over.
+    pub fn with_html(mut self, page: Box<dyn Write>) -> io::Result<Reporter<W>> {
+        self.html = Some((html::Cards::new()?, page));
+        Ok(self)
+    }
+
+    /// Reports one finished file.
+    pub fn file(&mut self, file: &FileReport) {
+        self.summary.add(file);
+        if self.error.is_some() {
+            return;
+        }
+        let result = self.write_file(file);
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
+    }
+
+    fn write_file(&mut self, file: &FileReport) -> io::Result<()> {
+        match self.style {
+            Style::Json => writeln!(self.out, "{}", file_json(file))?,
+            Style::Human(detail, colour) => write_file(file, detail, colour, &mut self.out)?,
+        }
+        if let Some(csv) = &mut self.csv {
+            write_csv_rows(file, csv)?;
+        }
+        if let Some((cards, _)) = &mut self.html {
+            cards.add(file)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the summary (and the HTML page) and returns the summary.
+    pub fn finish(mut self, skipped: usize) -> io::Result<Summary> {
+        self.summary.skipped = skipped;
+        self.summary.finish();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        match self.style {
+            Style::Json => writeln!(self.out, "{}", summary_json(&self.summary))?,
+            Style::Human(_, colour) => write_summary(&self.summary, colour, &mut self.out)?,
+        }
+        self.out.flush()?;
+        if let Some(csv) = &mut self.csv {
+            csv.flush()?;
+        }
+        if let Some((cards, mut page)) = self.html.take() {
+            cards.finish(&self.summary, &mut page)?;
+            page.flush()?;
+        }
+        Ok(self.summary)
+    }
+}
+
 /// Writes the human report: a block per file, then the summary.
 pub fn write_human(
     batch: &Batch,
@@ -179,7 +287,7 @@ pub fn write_human(
     for file in &batch.files {
         write_file(file, detail, colour, out)?;
     }
-    write_summary(batch, colour, out)
+    write_summary(&Summary::of(batch), colour, out)
 }
 
 fn write_file(
@@ -310,10 +418,9 @@ pub fn describe_location(loc: &Location) -> String {
     s
 }
 
-fn write_summary(batch: &Batch, colour: Colour, out: &mut impl Write) -> io::Result<()> {
-    let s = Summary::of(batch);
+fn write_summary(s: &Summary, colour: Colour, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)?;
-    writeln!(out, "{}", s.counts_line(batch))?;
+    writeln!(out, "{}", s.counts_line())?;
     if s.found.is_empty() {
         return Ok(());
     }
@@ -372,7 +479,7 @@ fn write_summary(batch: &Batch, colour: Colour, out: &mut impl Write) -> io::Res
         writeln!(out, "  {previews} (thumbnails, second images, motion-photo videos) that can show more than the posted picture")?;
     }
     writeln!(out, "  {}", counts_by_category("Found", &s.found))?;
-    let (removed, kept) = if batch.checked {
+    let (removed, kept) = if s.checked {
         ("Would remove", "Would keep")
     } else {
         ("Removed", "Kept")
@@ -414,12 +521,22 @@ pub struct Place {
 }
 
 /// What the whole run found, for the closing summary of every format.
+/// Built one file at a time ([`Summary::add`]), so a batch of any size is
+/// summarised without keeping its reports.
 #[derive(Default)]
 pub struct Summary {
-    statuses: Vec<Status>,
+    /// Files reported (not counting skipped ones).
+    pub files: usize,
+    /// Files that are not photos or videos.
+    pub skipped: usize,
+    /// A `check` (nothing written) rather than a `clean`.
+    pub checked: bool,
+    statuses: BTreeMap<&'static str, usize>,
+    /// Every valid location, in report order, with the file's path.
+    pub located: Vec<(geo::Point, String)>,
     pub with_location: usize,
     pub invalid_locations: usize,
-    /// Repeated places first, then by number of photos.
+    /// Repeated places first, then by number of photos (set by [`Summary::finish`]).
     pub places: Vec<Place>,
     pub names: Vec<String>,
     pub serials: Vec<String>,
@@ -431,31 +548,51 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(batch: &Batch) -> Summary {
-        let mut s = Summary::default();
-        let mut points = Vec::new();
-        let mut names = Vec::new();
-        for file in &batch.files {
-            s.statuses.push(file.status);
-            match main_location(file) {
-                Some(loc) if loc.invalid.is_none() => {
-                    points.push(geo::Point {
-                        lat: loc.lat,
-                        lon: loc.lon,
-                        day: day_taken(file),
-                    });
-                    names.push(file.path.to_string_lossy().into_owned());
-                }
-                Some(_) => s.invalid_locations += 1,
-                None => {}
-            }
-            for f in &file.scan.findings {
-                s.add_finding(f);
-            }
+    /// An empty summary of a `check` (`checked`) or a `clean`.
+    pub fn new(checked: bool) -> Summary {
+        Summary {
+            checked,
+            ..Summary::default()
         }
-        s.with_location = points.len();
-        s.places = places(&points, &names);
+    }
+
+    /// The finished summary of a whole batch.
+    pub fn of(batch: &Batch) -> Summary {
+        let mut s = Summary::new(batch.checked);
+        for file in &batch.files {
+            s.add(file);
+        }
+        s.skipped = batch.skipped;
+        s.finish();
         s
+    }
+
+    /// Counts one file in.
+    pub fn add(&mut self, file: &FileReport) {
+        self.files += 1;
+        *self.statuses.entry(status_word(file.status)).or_default() += 1;
+        match main_location(file) {
+            Some(loc) if loc.invalid.is_none() => {
+                let point = geo::Point {
+                    lat: loc.lat,
+                    lon: loc.lon,
+                    day: day_taken(file),
+                };
+                self.located
+                    .push((point, file.path.to_string_lossy().into_owned()));
+            }
+            Some(_) => self.invalid_locations += 1,
+            None => {}
+        }
+        for f in &file.scan.findings {
+            self.add_finding(f);
+        }
+    }
+
+    /// Groups the located photos into places, once every file is in.
+    pub fn finish(&mut self) {
+        self.with_location = self.located.len();
+        self.places = places(&self.located);
     }
 
     fn add_finding(&mut self, f: &Finding) {
@@ -484,11 +621,12 @@ impl Summary {
         }
     }
 
-    fn count(&self, status: Status) -> usize {
-        self.statuses.iter().filter(|&&s| s == status).count()
+    /// How many files ended with `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.statuses.get(status_word(status)).copied().unwrap_or(0)
     }
 
-    pub(crate) fn counts_line(&self, batch: &Batch) -> String {
+    pub(crate) fn counts_line(&self) -> String {
         let mut parts = Vec::new();
         for status in [
             Status::Cleaned,
@@ -502,7 +640,7 @@ impl Summary {
                 parts.push(format!("{n} {}", status_word(status)));
             }
         }
-        let files = plural(batch.files.len(), "file", "files");
+        let files = plural(self.files, "file", "files");
         let mut line = format!(
             "{files}: {}",
             if parts.is_empty() {
@@ -511,16 +649,17 @@ impl Summary {
                 parts.join(", ")
             }
         );
-        if batch.skipped > 0 {
-            line += &format!("; {} skipped (not photos)", batch.skipped);
+        if self.skipped > 0 {
+            line += &format!("; {} skipped (not photos)", self.skipped);
         }
         line
     }
 }
 
 /// Clusters the located photos and names each place.
-fn places(points: &[geo::Point], names: &[String]) -> Vec<Place> {
-    let mut places: Vec<Place> = geo::clusters(points)
+fn places(located: &[(geo::Point, String)]) -> Vec<Place> {
+    let points: Vec<geo::Point> = located.iter().map(|(p, _)| p.clone()).collect();
+    let mut places: Vec<Place> = geo::clusters(&points)
         .into_iter()
         .map(|c| {
             let name = geo::nearest(c.lat, c.lon)
@@ -532,7 +671,7 @@ fn places(points: &[geo::Point], names: &[String]) -> Vec<Place> {
                 lon: c.lon,
                 name,
                 link: loc.osm_link(),
-                files: c.members.iter().map(|&i| names[i].clone()).collect(),
+                files: c.members.iter().map(|&i| located[i].1.clone()).collect(),
                 repeated: c.is_repeated(),
                 days: c.days,
             }
