@@ -6,11 +6,13 @@ use crate::sniff::{self, Format};
 use crate::write::{self, WriteOptions, Written};
 use crate::{verify, Error};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
 
 /// The folder that receives cleaned copies when `--out` is not given.
 pub const DEFAULT_OUT: &str = "cleaned";
@@ -117,39 +119,115 @@ enum Planned {
     Failed(FileReport),
 }
 
-/// Checks or cleans every file under `paths`.
+/// Checks or cleans every file under `paths` and keeps every report.
 pub fn run(paths: &[PathBuf], options: &Options) -> Batch {
+    let mut files = Vec::new();
+    let skipped = run_with(paths, options, |report| files.push(report));
+    Batch {
+        files,
+        skipped,
+        checked: options.mode == Mode::Check,
+    }
+}
+
+/// How many finished reports may wait for a slower file before them; this
+/// bounds the memory of a run, whatever its number of files.
+const REORDER_WINDOW: usize = 256;
+
+/// Checks or cleans every file under `paths`, in parallel, and hands each
+/// report to `sink` in walk order as soon as it and every file before it are
+/// done. Returns the number of files skipped as not photos or videos.
+///
+/// Workers take the next file from a shared counter (no per-file thread or
+/// task) and never run more than [`REORDER_WINDOW`] files ahead of the
+/// oldest unreported one, so reports never pile up. A panic while handling
+/// one file fails that file, not the run.
+pub fn run_with(paths: &[PathBuf], options: &Options, mut sink: impl FnMut(FileReport)) -> usize {
     let planned: Vec<Planned> = paths.iter().flat_map(|p| plan(p, &options.mode)).collect();
     let bar = progress_bar(planned.len(), options.progress);
-    let work = || {
-        planned
-            .into_par_iter()
-            .map(|p| {
-                let report = match p {
-                    Planned::Job(job) => process(&job, options),
-                    Planned::Failed(report) => Some(report),
-                };
-                bar.inc(1);
-                report
-            })
-            .collect::<Vec<_>>()
-    };
-    let results = match rayon::ThreadPoolBuilder::new()
+    let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
         .build()
-    {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
-    };
+        .unwrap_or_else(|_| {
+            rayon::ThreadPoolBuilder::new()
+                .build()
+                .expect("a thread pool")
+        });
+    let next = AtomicUsize::new(0);
+    let window = Window::default();
+    let (done, finished) = mpsc::channel::<(usize, Option<FileReport>)>();
+    let mut skipped = 0;
+    pool.in_place_scope(|scope| {
+        for _ in 0..pool.current_num_threads() {
+            let (done, next, window, planned) = (done.clone(), &next, &window, &planned);
+            scope.spawn(move |_| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = planned.get(i) else { break };
+                window.wait_for(i);
+                if done.send((i, guarded(item, options))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(done);
+        let mut waiting = BTreeMap::new();
+        let mut emitted = 0;
+        for (i, report) in finished {
+            waiting.insert(i, report);
+            while let Some(report) = waiting.remove(&emitted) {
+                emitted += 1;
+                window.advance(emitted);
+                bar.inc(1);
+                match report {
+                    Some(report) => bar.suspend(|| sink(report)),
+                    None => skipped += 1,
+                }
+            }
+        }
+    });
     bar.finish_and_clear();
     if matches!(options.mode, Mode::Clean(Output::Beside | Output::Dir(_))) {
         write::sync_all();
     }
-    let skipped = results.iter().filter(|r| r.is_none()).count();
-    Batch {
-        files: results.into_iter().flatten().collect(),
-        skipped,
-        checked: options.mode == Mode::Check,
+    skipped
+}
+
+/// Lets workers start file `i` only once file `i - REORDER_WINDOW` has been
+/// reported.
+#[derive(Default)]
+struct Window {
+    emitted: Mutex<usize>,
+    moved: Condvar,
+}
+
+impl Window {
+    fn wait_for(&self, i: usize) {
+        let mut emitted = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
+        while i >= *emitted + REORDER_WINDOW {
+            emitted = self.moved.wait(emitted).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn advance(&self, emitted: usize) {
+        *self.emitted.lock().unwrap_or_else(|e| e.into_inner()) = emitted;
+        self.moved.notify_all();
+    }
+}
+
+/// Processes one planned file; a panic becomes a failed report.
+fn guarded(item: &Planned, options: &Options) -> Option<FileReport> {
+    match item {
+        Planned::Failed(report) => Some(report.clone()),
+        Planned::Job(job) => {
+            let run = std::panic::AssertUnwindSafe(|| process(job, options));
+            std::panic::catch_unwind(run).unwrap_or_else(|_| {
+                let error = Error::Io(format!(
+                    "internal error while reading {} (please report this file)",
+                    job.input.display()
+                ));
+                Some(FileReport::failed(&job.input, None, &error))
+            })
+        }
     }
 }
 
@@ -257,10 +335,6 @@ fn is_any(path: &Path, folders: &[PathBuf]) -> bool {
     !folders.is_empty() && fs::canonicalize(path).is_ok_and(|p| folders.contains(&p))
 }
 
-fn is_same(path: &Path, other: Option<&Path>) -> bool {
-    other.is_some_and(|o| fs::canonicalize(path).is_ok_and(|p| p == o))
-}
-
 fn output_path(mode: &Mode, base: &Path, relative: &Path, input: &Path) -> Option<PathBuf> {
     match mode {
         Mode::Check => None,
@@ -282,8 +356,8 @@ pub fn process_one(input: &Path, output: Option<PathBuf>, options: &Options) -> 
 
 /// Reads, checks or cleans, verifies and writes one file. `None`: not an image.
 fn process(job: &Job, options: &Options) -> Option<FileReport> {
-    let bytes = match read_if_image(&job.input) {
-        Ok(Some(Input::Bytes(bytes))) => bytes,
+    let (file, bytes) = match read_if_image(&job.input) {
+        Ok(Some(Input::Photo(file, bytes))) => (file, bytes),
         Ok(Some(Input::Video(file))) => return Some(process_video(job, &file, options)),
         Ok(None) => return None,
         Err(e) => return Some(FileReport::failed(&job.input, None, &e)),
@@ -291,7 +365,7 @@ fn process(job: &Job, options: &Options) -> Option<FileReport> {
     let format = sniff::sniff(&bytes);
     let result = match options.mode {
         Mode::Check => check(&bytes, options),
-        Mode::Clean(ref output) => clean(job, &bytes, output, options),
+        Mode::Clean(ref output) => clean(job, (&file, &bytes), output, options),
     };
     Some(match result {
         Ok((status, output, scan)) => FileReport {
@@ -318,22 +392,32 @@ fn with_places(mut scan: Scan) -> Scan {
     scan
 }
 
-/// A file to process: a photo read whole, or a video left open (videos are
-/// never read whole).
+/// A file to process: a photo read whole (and its open file, which the
+/// cleaned copy's unchanged ranges are copied from), or a video left open
+/// (videos are never read whole).
 enum Input {
-    Bytes(Vec<u8>),
+    Photo(File, Vec<u8>),
     Video(File),
 }
+
+/// Files up to this size are read in one go; larger ones are sniffed first,
+/// so that a video is never read whole.
+const READ_WHOLE: u64 = 16 << 20;
 
 /// The whole file (the open file for a video), or `None` if its first bytes
 /// are not a known format.
 fn read_if_image(path: &Path) -> Result<Option<Input>, Error> {
     let io = |e: std::io::Error| Error::Io(format!("cannot read {}: {e}", path.display()));
     let mut file = File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len() as usize;
-    let mut bytes = Vec::with_capacity(len + 1);
+    let len = file.metadata().map_err(io)?.len();
+    let first = if len <= READ_WHOLE {
+        len + 1
+    } else {
+        sniff::SNIFF_LEN as u64
+    };
+    let mut bytes = Vec::with_capacity(len.min(READ_WHOLE) as usize + 1);
     (&mut file)
-        .take(sniff::SNIFF_LEN as u64)
+        .take(first)
         .read_to_end(&mut bytes)
         .map_err(io)?;
     if bytes.is_empty() {
@@ -342,20 +426,20 @@ fn read_if_image(path: &Path) -> Result<Option<Input>, Error> {
             path.display()
         )));
     }
-    if sniff::sniff(&bytes).is_none() {
-        return match named_like_media(path) {
-            true => Err(Error::Malformed(format!(
-                "{} is named like a photo or video, but its content is not one this tool knows",
-                path.display()
-            ))),
-            false => Ok(None),
-        };
+    match sniff::sniff(&bytes) {
+        None if named_like_media(path) => Err(Error::Malformed(format!(
+            "{} is named like a photo or video, but its content is not one this tool knows",
+            path.display()
+        ))),
+        None => Ok(None),
+        Some(Format::Video) => Ok(Some(Input::Video(file))),
+        Some(_) => {
+            if first <= len {
+                file.read_to_end(&mut bytes).map_err(io)?;
+            }
+            Ok(Some(Input::Photo(file, bytes)))
+        }
     }
-    if sniff::sniff(&bytes) == Some(Format::Video) {
-        return Ok(Some(Input::Video(file)));
-    }
-    file.read_to_end(&mut bytes).map_err(io)?;
-    Ok(Some(Input::Bytes(bytes)))
 }
 
 /// Checks or cleans one video from its open file: only the box headers,
@@ -407,7 +491,7 @@ fn clean_video(
     options: &Options,
 ) -> Result<Outcome, Error> {
     use crate::container::mp4;
-    let (target, in_place) = target_of(job, output)?;
+    let (target, in_place) = target_of(job, file, output)?;
     let video = mp4::Video::parse(&file_at(&job.input, file)?)?;
     let before = video.scan();
     let patches = video.patches(&options.policy)?;
@@ -464,19 +548,15 @@ fn check(bytes: &[u8], options: &Options) -> Result<Outcome, Error> {
 }
 
 /// Where a clean job writes, and whether that is over the original; an
-/// output that would land on the original without `--in-place` is refused.
-fn target_of<'a>(job: &'a Job, output: &Output) -> Result<(&'a Path, bool), Error> {
+/// output that would land on the original (`input`) without `--in-place` is
+/// refused.
+fn target_of<'a>(job: &'a Job, input: &File, output: &Output) -> Result<(&'a Path, bool), Error> {
     let target = job
         .output
         .as_deref()
         .expect("clean jobs have an output path");
     let in_place = *output == Output::InPlace;
-    if !in_place
-        && is_same(
-            target,
-            Some(&fs::canonicalize(&job.input).unwrap_or_default()),
-        )
-    {
+    if !in_place && is_same_file(input, target) {
         return Err(Error::Io(
             "the output would overwrite the original (use --in-place to clean originals)".into(),
         ));
@@ -484,24 +564,59 @@ fn target_of<'a>(job: &'a Job, output: &Output) -> Result<(&'a Path, bool), Erro
     Ok((target, in_place))
 }
 
-fn clean(job: &Job, bytes: &[u8], output: &Output, options: &Options) -> Result<Outcome, Error> {
-    let ((status, _, scan), cleaned) = clean_bytes(bytes, options)?;
-    let (target, in_place) = target_of(job, output)?;
-    let changed = status == Status::Cleaned;
-    if in_place && !changed {
-        return Ok((status, None, scan));
+/// Whether `path` names the open file `file` (same device and inode).
+fn is_same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
     }
-    // An already-clean file is copied as it is, not as rebuilt.
-    let data = match &cleaned {
-        Some(cleaned) if changed => &cleaned[..],
-        _ => bytes,
+}
+
+/// Cleans one photo: the cleaned file is staged next to its output, the
+/// staged bytes are verified against the input, and only then committed.
+fn clean(
+    job: &Job,
+    (file, bytes): (&File, &[u8]),
+    output: &Output,
+    options: &Options,
+) -> Result<Outcome, Error> {
+    let format = crate::detect(bytes)?;
+    let cleaned = crate::container::clean(format, bytes, &options.policy)?;
+    let (target, in_place) = target_of(job, file, output)?;
+    let staged = write::stage(target, (file, bytes), &cleaned.output)?;
+    let after = {
+        let written = staged.bytes()?;
+        let after = verify::verify(format, &written, &cleaned.image_data, &options.policy)?;
+        if options.decode_check {
+            verify::decode_identical(format, bytes, &written)?;
+        }
+        after
     };
+    let scan = cleaned.before.marked_against(&after);
     let write_options = WriteOptions {
         force: options.force || in_place,
         sync: in_place,
     };
-    let _: Written = write::write_atomic(&job.input, target, data, write_options)?;
-    Ok((status, Some(target.to_path_buf()), scan))
+    if scan.any_removed() {
+        let _: Written = staged.commit(&job.input, target, write_options)?;
+        return Ok((Status::Cleaned, Some(target.to_path_buf()), scan));
+    }
+    drop(staged);
+    if in_place {
+        return Ok((Status::AlreadyClean, None, scan));
+    }
+    // An already-clean file is copied as it is, not as rebuilt.
+    let mut whole = crate::container::Pieces::default();
+    whole.push_input(0..bytes.len());
+    let copy = write::stage(target, (file, bytes), &whole)?;
+    if copy.bytes()?[..] != *bytes {
+        return Err(Error::Unverified(
+            "the file changed while it was being cleaned".into(),
+        ));
+    }
+    let _: Written = copy.commit(&job.input, target, write_options)?;
+    Ok((Status::AlreadyClean, Some(target.to_path_buf()), scan))
 }
 
 /// Checks or cleans one file read from standard input; returns the report

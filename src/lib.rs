@@ -98,10 +98,11 @@ pub fn scan(bytes: &[u8]) -> Result<Scan, Error> {
 pub fn scrub(bytes: &[u8], policy: &Policy) -> Result<Scrubbed, Error> {
     let format = detect(bytes)?;
     let cleaned = container::clean(format, bytes, policy)?;
-    let after = verify::verify(format, &cleaned, policy)?;
+    let output = cleaned.output.to_vec(bytes);
+    let after = verify::verify(format, &output, &cleaned.image_data, policy)?;
     Ok(Scrubbed {
         format,
         scan: cleaned.before.marked_against(&after),
-        bytes: cleaned.bytes,
+        bytes: output,
     })
 }

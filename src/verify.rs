@@ -2,21 +2,25 @@
 //! written: it re-parses (with our parser and with img-parts), its image
 //! data is byte-identical, and a re-scan finds nothing the policy removes.
 
-use crate::container::{self, Cleaned};
+use crate::container;
 use crate::findings::Scan;
 use crate::policy::Policy;
 use crate::sniff::Format;
 use crate::Error;
 
-/// Verifies `cleaned.bytes` as the cleaned form of the input whose image
-/// data is `cleaned.image_data`; returns the scan of the output.
-pub fn verify(format: Format, cleaned: &Cleaned, policy: &Policy) -> Result<Scan, Error> {
+/// Verifies `output` as the cleaned form of an input whose image data is
+/// `image_data`; returns the scan of the output.
+pub fn verify(
+    format: Format,
+    output: &[u8],
+    image_data: &[&[u8]],
+    policy: &Policy,
+) -> Result<Scan, Error> {
     let fail = |what: String| Error::Unverified(what);
-    let output = &cleaned.bytes;
     let after = container::inspect(format, output)
         .map_err(|e| fail(format!("it does not re-parse ({e})")))?;
     second_opinion(format, output)?;
-    if cleaned.image_data != after.image_data {
+    if image_data != after.image_data {
         return Err(fail("its image data differs from the original's".into()));
     }
     if let Some(left) = after

@@ -5,6 +5,7 @@
 //! and modification time, and is renamed into place. An existing different
 //! file is never replaced without `force`.
 
+use crate::container::{Piece, Pieces};
 use crate::Error;
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -60,6 +61,176 @@ pub fn write_atomic(
         .map_err(|e| io("cannot create a temporary file next to", e))?;
     tmp.write_all(bytes).map_err(|e| io("cannot write", e))?;
     commit(tmp, original, output, dir, options)
+}
+
+/// A cleaned file written to a temporary file next to its output, not yet
+/// in place: [`Staged::bytes`] shows exactly what was written, for
+/// verification, and [`Staged::commit`] renames it into place.
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    len: usize,
+}
+
+/// Writes the cleaned file described by `pieces` to a temporary file in
+/// the folder of `output`: new bytes with positioned writes, input ranges
+/// with `copy_file_range` from `source` (the open input, whose bytes are
+/// `input`), so the image data does not pass through this process again
+/// and the cleaned file is never assembled in memory.
+pub fn stage(
+    output: &Path,
+    (source, input): (&File, &[u8]),
+    pieces: &Pieces,
+) -> Result<Staged, Error> {
+    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
+    let tmp = temp_file_in(folder_of(output))
+        .map_err(|e| io("cannot create a temporary file next to", e))?;
+    write_all_pieces(tmp.as_file(), source, input, pieces).map_err(|e| io("cannot write", e))?;
+    Ok(Staged {
+        tmp,
+        len: pieces.len(),
+    })
+}
+
+impl Staged {
+    /// The bytes as they are on disk, mapped read-only.
+    pub fn bytes(&self) -> Result<memmap2::Mmap, Error> {
+        // SAFETY: the file is our own fresh temporary file, which nothing
+        // else writes or truncates while the map lives.
+        let map = unsafe { memmap2::Mmap::map(self.tmp.as_file()) }
+            .map_err(|e| Error::Io(format!("cannot read back the cleaned file: {e}")))?;
+        if map.len() != self.len {
+            return Err(Error::Unverified(format!(
+                "{} of {} bytes were written",
+                map.len(),
+                self.len
+            )));
+        }
+        Ok(map)
+    }
+
+    /// Gives the file the original's permissions and times and renames it
+    /// to `output`. An existing output with the same bytes is left alone
+    /// ([`Written::Unchanged`]); one with other bytes is replaced only with
+    /// `force`.
+    pub fn commit(
+        self,
+        original: &Path,
+        output: &Path,
+        options: WriteOptions,
+    ) -> Result<Written, Error> {
+        if !options.force && fs::symlink_metadata(output).is_ok() {
+            if same_content(self.tmp.as_file(), output).unwrap_or(false) {
+                return Ok(Written::Unchanged);
+            }
+            return Err(Error::Io(format!(
+                "{} already exists with other content (use --force to replace it)",
+                output.display()
+            )));
+        }
+        commit(self.tmp, original, output, folder_of(output), options)
+    }
+}
+
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// A new temporary file in `dir`, creating the folder only when it is
+/// missing (most files of a batch land in a folder that already exists).
+fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let create = || {
+        tempfile::Builder::new()
+            .prefix(".photoscrub-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+    };
+    match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(dir)?;
+            create()
+        }
+        other => other,
+    }
+}
+
+/// Writes `pieces` into the empty file `out`: new bytes with `pwrite`,
+/// input ranges with `copy_file_range` (falling back to writing them from
+/// `input` where the kernel or filesystem cannot).
+fn write_all_pieces(
+    out: &File,
+    source: &File,
+    input: &[u8],
+    pieces: &Pieces,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let mut at = 0u64;
+    for piece in pieces.pieces() {
+        match piece {
+            Piece::New(bytes) => out.write_all_at(bytes, at)?,
+            Piece::Input(range) => {
+                let copied = copy_range(source, range.start as u64, out, at, range.len() as u64)?;
+                let rest = &input[range.start + copied as usize..range.end];
+                out.write_all_at(rest, at + copied)?;
+            }
+        }
+        at += match piece {
+            Piece::New(bytes) => bytes.len() as u64,
+            Piece::Input(range) => range.len() as u64,
+        };
+    }
+    Ok(())
+}
+
+/// Copies up to `len` bytes from `source` at `from` to `dest` at `to` in the
+/// kernel; returns how many it copied (fewer, even 0, where
+/// `copy_file_range` is not available: the caller writes the rest).
+fn copy_range(source: &File, from: u64, dest: &File, to: u64, len: u64) -> std::io::Result<u64> {
+    let mut done = 0u64;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::io::AsRawFd;
+        while done < len {
+            let mut off_in = (from + done) as libc::loff_t;
+            let mut off_out = (to + done) as libc::loff_t;
+            let want = (len - done).min(1 << 30) as usize;
+            // SAFETY: both descriptors are open for the lifetime of the call
+            // and the offsets are valid pointers to local variables.
+            let n = unsafe {
+                libc::copy_file_range(
+                    source.as_raw_fd(),
+                    &mut off_in,
+                    dest.as_raw_fd(),
+                    &mut off_out,
+                    want,
+                    0,
+                )
+            };
+            if n > 0 {
+                done += n as u64;
+                continue;
+            }
+            if n == 0 {
+                break;
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(
+                    libc::ENOSYS
+                    | libc::EXDEV
+                    | libc::EINVAL
+                    | libc::EOPNOTSUPP
+                    | libc::EPERM
+                    | libc::EBADF,
+                ) => break,
+                _ => return Err(err),
+            }
+        }
+    }
+    let _ = (source, from, dest, to);
+    Ok(done)
 }
 
 /// Gives a finished temp file the original's permissions and times, syncs

@@ -11,6 +11,7 @@
 //! the trailer and the MPF index that points into it. Under a policy that
 //! keeps some categories, XMP and IPTC blocks are cut down to what is kept.
 
+use super::Pieces;
 use crate::findings::{Category, Finding, Scan};
 use crate::metadata::exif::{Exif, ImageFacts};
 use crate::metadata::{exif, iptc, mpf, xmp};
@@ -488,30 +489,32 @@ fn describe_trailer(bytes: &[u8]) -> String {
 /// some is, and dropped otherwise; the first EXIF block is rebuilt from the
 /// allowlist; vendor blocks, the MPF index and the trailer are dropped.
 pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
-    rebuild_jpeg(&Jpeg::parse(data)?, policy)
+    Ok(rebuild_jpeg(&Jpeg::parse(data)?, policy)?.to_vec(data))
 }
 
-fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
+/// The cleaned JPEG: kept segments and the image data as ranges of the
+/// input, rebuilt segments as new bytes.
+fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Pieces, Error> {
     let data = jpeg.data;
     let facts = jpeg.facts();
-    let mut out = Vec::with_capacity(jpeg.image_end);
-    out.extend_from_slice(&[0xFF, SOI]);
+    let mut out = Pieces::default();
+    out.push_input(0..2);
     let mut exif_written = false;
     let photoshop = scan_photoshop(jpeg, "")?;
     let keep_photoshop = policy.keeps_all(&photoshop);
     let mut photoshop_written = keep_photoshop || !policy.keeps_some(&photoshop);
     for segment in &jpeg.segments {
-        let bytes = &data[segment.start..segment.end];
+        let whole = segment.start..segment.end;
         let payload = segment.payload(data);
         match jpeg.block(segment) {
-            Block::ImageData | Block::Icc | Block::Adobe => out.extend_from_slice(bytes),
+            Block::ImageData | Block::Icc | Block::Adobe => out.push_input(whole.clone()),
             Block::Jfif => write_jfif(&mut out, payload, policy),
             Block::Exif if !exif_written => {
                 exif_written = true;
                 let tiff = Exif::parse(&payload[6..])?.rebuild(policy, facts)?;
                 write_segment(&mut out, 0xE1, &[exif::JPEG_SIGNATURE, &tiff])?;
             }
-            Block::Photoshop if keep_photoshop => out.extend_from_slice(bytes),
+            Block::Photoshop if keep_photoshop => out.push_input(whole.clone()),
             // Split or not, the filtered resources go where the first was.
             Block::Photoshop if !photoshop_written => {
                 photoshop_written = true;
@@ -522,7 +525,7 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
             Block::Xmp => {
                 let found = scan_block(Block::Xmp, segment.marker, payload, "")?;
                 if policy.keeps_all(&found) {
-                    out.extend_from_slice(bytes);
+                    out.push_input(whole.clone());
                 } else if policy.keeps_some(&found) {
                     let packet = &payload[XMP_SIGNATURE.len()..];
                     if let Some(packet) = xmp::filter(packet, policy) {
@@ -532,13 +535,13 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Vec<u8>, Error> {
             }
             Block::Comment => {
                 if policy.keeps_all(&scan_block(Block::Comment, segment.marker, payload, "")?) {
-                    out.extend_from_slice(bytes);
+                    out.push_input(whole.clone());
                 }
             }
             Block::Exif | Block::ExtendedXmp | Block::Mpf | Block::Photoshop | Block::Vendor => {}
         }
     }
-    out.extend_from_slice(&[0xFF, EOI]);
+    out.push_input(jpeg.image_end - 2..jpeg.image_end);
     Ok(out)
 }
 
@@ -555,14 +558,14 @@ fn photoshop_irb(jpeg: &Jpeg) -> Vec<u8> {
 
 /// Writes a filtered block as one segment, or drops it if it is too long
 /// for one (fail closed: never split or truncated).
-fn write_if_fits(out: &mut Vec<u8>, marker: u8, parts: &[&[u8]]) {
+fn write_if_fits(out: &mut Pieces, marker: u8, parts: &[&[u8]]) {
     if parts.iter().map(|p| p.len()).sum::<usize>() <= MAX_PAYLOAD {
         // Cannot fail: the length was checked.
         let _ = write_segment(out, marker, parts);
     }
 }
 
-fn write_jfif(out: &mut Vec<u8>, payload: &[u8], policy: &Policy) {
+fn write_jfif(out: &mut Pieces, payload: &[u8], policy: &Policy) {
     match jfif_thumbnail_size(payload) {
         Some(_) if policy.removes(Category::Preview) => {
             let mut header = payload[..14].to_vec();
@@ -577,17 +580,17 @@ fn write_jfif(out: &mut Vec<u8>, payload: &[u8], policy: &Policy) {
     }
 }
 
-fn write_segment(out: &mut Vec<u8>, marker: u8, parts: &[&[u8]]) -> Result<(), Error> {
+fn write_segment(out: &mut Pieces, marker: u8, parts: &[&[u8]]) -> Result<(), Error> {
     let len: usize = parts.iter().map(|p| p.len()).sum();
     if len > MAX_PAYLOAD {
         return Err(Error::Malformed(format!(
             "rebuilt segment would be {len} bytes, over the JPEG limit"
         )));
     }
-    out.extend_from_slice(&[0xFF, marker]);
-    out.extend_from_slice(&((len + 2) as u16).to_be_bytes());
+    out.push_new(&[0xFF, marker]);
+    out.push_new(&((len + 2) as u16).to_be_bytes());
     for p in parts {
-        out.extend_from_slice(p);
+        out.push_new(p);
     }
     Ok(())
 }
@@ -616,7 +619,7 @@ pub fn clean<'a>(data: &'a [u8], policy: &Policy) -> Result<super::Cleaned<'a>, 
     let jpeg = Jpeg::parse(data)?;
     Ok(super::Cleaned {
         before: scan_jpeg(&jpeg, "")?,
-        bytes: rebuild_jpeg(&jpeg, policy)?,
+        output: rebuild_jpeg(&jpeg, policy)?,
         image_data: image_data_of(&jpeg),
     })
 }
@@ -672,10 +675,11 @@ mod tests {
     }
 
     fn with_segment(jpeg: &[u8], marker: u8, payload: &[u8]) -> Vec<u8> {
-        let mut out = jpeg[..2].to_vec();
+        let mut out = Pieces::default();
+        out.push_input(0..2);
         write_segment(&mut out, marker, &[payload]).unwrap();
-        out.extend_from_slice(&jpeg[2..]);
-        out
+        out.push_input(2..jpeg.len());
+        out.to_vec(jpeg)
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::findings::Scan;
 use crate::policy::Policy;
 use crate::sniff::Format;
 use crate::Error;
+use std::ops::Range;
 
 /// Everything the file's metadata blocks would tell.
 pub fn scan(format: Format, data: &[u8]) -> Result<Scan, Error> {
@@ -71,8 +72,95 @@ pub fn image_data(format: Format, data: &[u8]) -> Result<Vec<&[u8]>, Error> {
 /// A cleaned file together with what the input said and its image data.
 pub struct Cleaned<'a> {
     pub before: Scan,
-    pub bytes: Vec<u8>,
+    pub output: Pieces,
     pub image_data: Vec<&'a [u8]>,
+}
+
+/// A cleaned file as the pieces it is written from: new bytes, and ranges
+/// of the input that are copied unchanged (above all the image data). A
+/// cleaned photo is never assembled in memory on its way to disk: the
+/// writer sends new bytes with `write` and input ranges with
+/// `copy_file_range` ([`crate::write::write_pieces`]).
+///
+/// ```
+/// use photoscrub::container::{Piece, Pieces};
+/// let input = b"..header..IMAGE DATA";
+/// let mut out = Pieces::default();
+/// out.push_new(b"new header");
+/// out.push_input(10..15);
+/// out.push_input(15..20); // joins the range before it
+/// assert_eq!(out.pieces(), &[Piece::New(b"new header".to_vec()), Piece::Input(10..20)]);
+/// assert_eq!(out.to_vec(input), b"new headerIMAGE DATA");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pieces(Vec<Piece>);
+
+/// One piece of a cleaned file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// Bytes made by the cleaner.
+    New(Vec<u8>),
+    /// Bytes copied unchanged from this range of the input.
+    Input(Range<usize>),
+}
+
+impl Pieces {
+    /// Appends new bytes.
+    pub fn push_new(&mut self, bytes: &[u8]) {
+        match self.0.last_mut() {
+            Some(Piece::New(last)) => last.extend_from_slice(bytes),
+            _ => self.0.push(Piece::New(bytes.to_vec())),
+        }
+    }
+
+    /// Appends a range of the input, joined to the range before it when the
+    /// two are contiguous.
+    pub fn push_input(&mut self, range: Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        match self.0.last_mut() {
+            Some(Piece::Input(last)) if last.end == range.start => last.end = range.end,
+            _ => self.0.push(Piece::Input(range)),
+        }
+    }
+
+    pub fn pieces(&self) -> &[Piece] {
+        &self.0
+    }
+
+    /// The length of the cleaned file.
+    pub fn len(&self) -> usize {
+        self.0
+            .iter()
+            .map(|p| match p {
+                Piece::New(bytes) => bytes.len(),
+                Piece::Input(range) => range.len(),
+            })
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The cleaned file in one buffer (for callers that want bytes).
+    pub fn to_vec(&self, input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len());
+        for piece in &self.0 {
+            match piece {
+                Piece::New(bytes) => out.extend_from_slice(bytes),
+                Piece::Input(range) => out.extend_from_slice(&input[range.clone()]),
+            }
+        }
+        out
+    }
+}
+
+impl From<Vec<u8>> for Pieces {
+    fn from(bytes: Vec<u8>) -> Pieces {
+        Pieces(vec![Piece::New(bytes)])
+    }
 }
 
 /// What a file says and its image data.
@@ -89,7 +177,7 @@ pub fn clean<'a>(format: Format, data: &'a [u8], policy: &Policy) -> Result<Clea
         Format::Raw => Err(unsupported(format)),
         _ => Ok(Cleaned {
             before: scan(format, data)?,
-            bytes: rebuild(format, data, policy)?,
+            output: rebuild(format, data, policy)?.into(),
             image_data: image_data(format, data)?,
         }),
     }

@@ -2383,7 +2383,7 @@ pub fn clean<'a>(data: &'a [u8], policy: &Policy) -> Result<Cleaned<'a>, Error> 
     write::patch_bytes(&mut bytes, &video.patches(policy)?)?;
     Ok(Cleaned {
         before: video.scan(),
-        bytes,
+        output: bytes.into(),
         image_data: video.media_slices(data),
     })
 }
