@@ -1,8 +1,11 @@
-//! In-memory scrub speed: `cargo bench`.
+//! In-memory scrub speed: `cargo bench --bench scrub`.
 //!
 //! Builds a 12-megapixel JPEG (about 4 MB) once, adds phone-like metadata
 //! (EXIF with GPS and a thumbnail, XMP, a comment, a trailer), and times
-//! `scan` and `scrub` on it. No disk I/O is measured here.
+//! `scan` and `scrub` on it; then times `scrub` of one committed fixture with
+//! metadata per container format (PNG, WebP, GIF, HEIC, AVIF, TIFF, JPEG XL,
+//! MP4), which shows each parser's fixed cost per file. No disk I/O is
+//! measured here: `benches/batch.py` times whole batches on disk.
 
 use photoscrub::Policy;
 use std::io::Cursor;
@@ -65,4 +68,31 @@ fn scrub_4mb_jpeg(bencher: divan::Bencher) {
     bencher
         .counter(divan::counter::BytesCount::of_slice(photo))
         .bench(|| photoscrub::scrub(divan::black_box(photo), &policy).unwrap());
+}
+
+/// Every container format, from a committed fixture with metadata.
+const FIXTURES: &[&str] = &[
+    "jpeg/full.jpg",
+    "png/full.png",
+    "webp/lossy.webp",
+    "gif/animated.gif",
+    "heif/exif-xmp.heic",
+    "heif/avif-gps.avif",
+    "tiff/full.tif",
+    "jxl/boxes.jxl",
+    "video/gopro-gpmd.mp4",
+];
+
+#[divan::bench(args = FIXTURES)]
+fn scrub_fixture(bencher: divan::Bencher, name: &str) {
+    let bytes = std::fs::read(format!("fixtures/{name}")).expect("run from the crate root");
+    let policy = Policy::default();
+    // Every fixture has something to remove: a benchmark of a refusal would
+    // measure nothing.
+    assert!(photoscrub::scrub(&bytes, &policy)
+        .unwrap()
+        .removed_anything());
+    bencher
+        .counter(divan::counter::BytesCount::of_slice(&bytes))
+        .bench(|| photoscrub::scrub(divan::black_box(&bytes), &policy).unwrap());
 }
