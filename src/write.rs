@@ -6,9 +6,11 @@
 //! file is never replaced without `force`.
 
 use crate::Error;
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{Read, Write};
-use std::path::Path;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 /// What happened at the output path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +28,9 @@ pub struct WriteOptions {
     pub force: bool,
     /// fsync the file (and its folder) before and after the rename.
     pub sync: bool,
+    /// Keep the file being replaced as `NAME.photoscrub-backup` (see
+    /// [`backup_path`]); used with `--in-place --backup`.
+    pub backup: bool,
 }
 
 /// Writes `bytes` to `output`, copying permissions and times from `original`.
@@ -35,7 +40,7 @@ pub fn write_atomic(
     bytes: &[u8],
     options: WriteOptions,
 ) -> Result<Written, Error> {
-    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
+    let io = |what: &str, e: std::io::Error| io_error(what, output, e);
     let dir = output
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -53,11 +58,7 @@ pub fn write_atomic(
             output.display()
         )));
     }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".photoscrub-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| io("cannot create a temporary file next to", e))?;
+    let mut tmp = create_temp(dir).map_err(|e| io("cannot create a temporary file next to", e))?;
     tmp.write_all(bytes).map_err(|e| io("cannot write", e))?;
     commit(tmp, original, output, dir, options)
 }
@@ -72,24 +73,234 @@ fn commit(
     dir: &Path,
     options: WriteOptions,
 ) -> Result<Written, Error> {
-    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
+    let io = |what: &str, e: std::io::Error| io_error(what, output, e);
     copy_attributes(original, tmp.as_file())
         .map_err(|e| io("cannot set permissions or times of", e))?;
     if options.sync {
         tmp.as_file().sync_all().map_err(|e| io("cannot sync", e))?;
     }
+    let backup = match options.backup {
+        true => make_backup(output, options.sync)?,
+        false => None,
+    };
     let persisted = if options.force {
         tmp.persist(output)
     } else {
         tmp.persist_noclobber(output)
     };
-    persisted.map_err(|e| io("cannot move the cleaned file into place at", e.error))?;
+    if let Err(e) = persisted {
+        // The original is still in place: a backup made just now is not needed.
+        if let Some(made) = backup {
+            let _ = fs::remove_file(made);
+        }
+        return Err(io("cannot move the cleaned file into place at", e.error));
+    }
     if options.sync {
         File::open(dir)
             .and_then(|d| d.sync_all())
             .map_err(|e| io("cannot sync the folder of", e))?;
     }
     Ok(Written::New)
+}
+
+/// The start of the name of every temporary file photoscrub writes.
+pub const TEMP_PREFIX: &str = ".photoscrub-";
+/// The end of the name of every temporary file photoscrub writes.
+pub const TEMP_SUFFIX: &str = ".tmp";
+/// What `--in-place --backup` adds to a name to make its backup's name.
+pub const BACKUP_SUFFIX: &str = ".photoscrub-backup";
+
+/// Creates an empty temporary file in `dir`, named
+/// `.photoscrub-<pid>-<random>.tmp`: the process id says whether the file
+/// belongs to a run that is still going (see [`is_stale_temp`]).
+fn create_temp(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(10)
+        .tempfile_in(dir)
+}
+
+/// Whether `name` is one of photoscrub's temporary files
+/// (`.photoscrub-*.tmp`, of this version or an older one, or the watcher's
+/// state file being written). Such files are never inputs.
+pub fn is_temp_name(name: &OsStr) -> bool {
+    let name = name.as_bytes();
+    name.len() > TEMP_PREFIX.len() + TEMP_SUFFIX.len()
+        && name.starts_with(TEMP_PREFIX.as_bytes())
+        && name.ends_with(TEMP_SUFFIX.as_bytes())
+}
+
+/// Whether `name` is a backup made by `--in-place --backup`
+/// (`NAME.photoscrub-backup`). Backups are never inputs.
+pub fn is_backup_name(name: &OsStr) -> bool {
+    name.as_bytes().ends_with(BACKUP_SUFFIX.as_bytes())
+}
+
+/// The process that wrote the temporary file `name`
+/// (`.photoscrub-<pid>-<random>.tmp`), if the name says.
+pub fn temp_pid(name: &OsStr) -> Option<u32> {
+    if !is_temp_name(name) {
+        return None;
+    }
+    let name = name.as_bytes();
+    let middle = &name[TEMP_PREFIX.len()..name.len() - TEMP_SUFFIX.len()];
+    let dash = middle.iter().position(|&b| b == b'-')?;
+    let (pid, random) = (&middle[..dash], &middle[dash + 1..]);
+    if pid.is_empty() || random.is_empty() || !pid.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(pid)
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|&p| p > 0)
+}
+
+/// Whether a process with this id exists (`kill(pid, 0)` does not fail
+/// with ESRCH). A process of another user counts as alive.
+pub fn pid_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks whether the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Whether `name` is a temporary file left by a photoscrub run that has
+/// stopped (killed, or the machine went down): its name carries a process
+/// id, and no such process is running. Files of running processes (this one
+/// included) and files whose name has no id are never stale.
+pub fn is_stale_temp(name: &OsStr) -> bool {
+    temp_pid(name).is_some_and(|pid| pid != std::process::id() && !pid_alive(pid))
+}
+
+/// Removes the stale temporary files ([`is_stale_temp`]) directly inside
+/// `dir`; returns how many. Errors (a missing or unreadable folder) are
+/// ignored: the folder is then not ours to tidy.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| is_stale_temp(&e.file_name()))
+        .filter(|e| fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
+/// An I/O error at `path` as a message a parent understands: a full disk
+/// and a read-only folder are named as such.
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
+    let path = path.display();
+    Error::Io(match e.raw_os_error() {
+        Some(libc::ENOSPC | libc::EDQUOT) => {
+            format!("the output disk is full: {what} {path} ({e}); nothing was written there")
+        }
+        Some(libc::EROFS) => {
+            format!(
+                "the output folder is read-only: {what} {path} ({e}); nothing was written there"
+            )
+        }
+        Some(libc::EACCES) => {
+            format!("no permission to write in the output folder: {what} {path} ({e})")
+        }
+        _ => format!("{what} {path}: {e}"),
+    })
+}
+
+/// Where `--in-place --backup` keeps the original of `path`:
+/// `NAME.photoscrub-backup` in the same folder.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(BACKUP_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Keeps the file at `path` (about to be replaced) as its backup
+/// ([`backup_path`]): a hard link, so the original's inode — its bytes,
+/// permissions and times — lives on under the backup name at no cost; where
+/// the filesystem has no hard links, a synced copy with the same
+/// permissions and times. Returns the backup's path if it was made now.
+///
+/// An existing backup is never replaced: if it is the same file (a hard
+/// link left by an interrupted run) or holds the same bytes it is kept and
+/// used; otherwise this fails and the original stays as it is.
+fn make_backup(path: &Path, sync: bool) -> Result<Option<PathBuf>, Error> {
+    use std::os::unix::fs::MetadataExt;
+    let backup = backup_path(path);
+    let fail = |what: &str, e: std::io::Error| {
+        Error::Io(format!(
+            "{what} {}: {e}; {} was left unchanged",
+            backup.display(),
+            path.display()
+        ))
+    };
+    if let Ok(existing) = fs::symlink_metadata(&backup) {
+        let original = fs::metadata(path).map_err(|e| fail("cannot read the original of", e))?;
+        let same_file = existing.dev() == original.dev() && existing.ino() == original.ino();
+        let same_bytes = || {
+            existing.is_file()
+                && File::open(path)
+                    .and_then(|f| same_content(&f, &backup))
+                    .unwrap_or(false)
+        };
+        if same_file || same_bytes() {
+            return Ok(None);
+        }
+        return Err(Error::Io(format!(
+            "a different backup already exists at {} and is never overwritten; move or delete it first. {} was left unchanged",
+            backup.display(),
+            path.display()
+        )));
+    }
+    match fs::hard_link(path, &backup) {
+        Ok(()) => {}
+        Err(e) if no_hard_links(&e) => {
+            copy_backup(path, &backup).map_err(|e| fail("cannot write the backup", e))?
+        }
+        Err(e) => return Err(fail("cannot make the backup", e)),
+    }
+    if sync {
+        let dir = backup
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+            let _ = fs::remove_file(&backup);
+            return Err(fail("cannot sync the folder of", e));
+        }
+    }
+    Ok(Some(backup))
+}
+
+/// The errors `link(2)` gives on filesystems without hard links (exFAT,
+/// FAT, some network and FUSE filesystems).
+fn no_hard_links(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EPERM | libc::EOPNOTSUPP | libc::EXDEV | libc::EMLINK | libc::ENOSYS)
+    )
+}
+
+/// The backup as a copy, for filesystems without hard links: written to a
+/// temporary file, given the original's permissions and times, synced, and
+/// moved to `backup` without replacing anything there.
+fn copy_backup(path: &Path, backup: &Path) -> std::io::Result<()> {
+    let dir = backup
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let source = File::open(path)?;
+    let len = source.metadata()?.len();
+    let tmp = create_temp(dir)?;
+    copy_file(&source, tmp.as_file(), len)?;
+    copy_attributes(path, tmp.as_file())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(backup).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// One change to a file of the same length: bytes written or zeroed at an
@@ -225,7 +436,7 @@ pub fn write_patched(
     options: WriteOptions,
     check: impl FnOnce(&File) -> Result<(), Error>,
 ) -> Result<Written, Error> {
-    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
+    let io = |what: &str, e: std::io::Error| io_error(what, output, e);
     let dir = output
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -236,11 +447,7 @@ pub fn write_patched(
         .metadata()
         .map_err(|e| Error::Io(format!("cannot read {}: {e}", original.display())))?
         .len();
-    let tmp = tempfile::Builder::new()
-        .prefix(".photoscrub-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| io("cannot create a temporary file next to", e))?;
+    let tmp = create_temp(dir).map_err(|e| io("cannot create a temporary file next to", e))?;
     copy_file(source, tmp.as_file(), len).map_err(|e| io("cannot copy the original to", e))?;
     patch_file(tmp.as_file(), patches).map_err(|e| io("cannot write", e))?;
     check(tmp.as_file())?;
@@ -336,6 +543,7 @@ mod tests {
         let force = WriteOptions {
             force: true,
             sync: true,
+            backup: false,
         };
         assert_eq!(
             write_atomic(&original, &output, b"other", force).unwrap(),
