@@ -194,17 +194,21 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
 /// An I/O error at `path` as a message a parent understands: a full disk
 /// and a read-only folder are named as such.
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
+    use std::io::ErrorKind;
     let path = path.display();
-    Error::Io(match e.raw_os_error() {
-        Some(libc::ENOSPC | libc::EDQUOT) => {
+    // tempfile wraps its errors (adding the temp file's path) but keeps the
+    // kind, so the kind is asked, not the OS error number.
+    let full = e.kind() == ErrorKind::StorageFull || e.raw_os_error() == Some(libc::EDQUOT);
+    Error::Io(match e.kind() {
+        _ if full => {
             format!("the output disk is full: {what} {path} ({e}); nothing was written there")
         }
-        Some(libc::EROFS) => {
+        ErrorKind::ReadOnlyFilesystem => {
             format!(
                 "the output folder is read-only: {what} {path} ({e}); nothing was written there"
             )
         }
-        Some(libc::EACCES) => {
+        ErrorKind::PermissionDenied => {
             format!("no permission to write in the output folder: {what} {path} ({e})")
         }
         _ => format!("{what} {path}: {e}"),
