@@ -172,7 +172,8 @@ struct CleanArgs {
     in_place: bool,
     /// With --in-place: keep each changed original as NAME.photoscrub-backup
     /// next to it (a hard link, or a copy where links are not possible).
-    /// Existing backups are never overwritten; delete backups when happy.
+    /// Existing backups are never overwritten; photoscrub never deletes them:
+    /// delete them yourself once you are happy with the results.
     #[arg(long, requires = "in_place")]
     backup: bool,
     /// Replace existing different files at output paths.

@@ -605,4 +605,65 @@ mod tests {
         assert_eq!(fs::read(&output).unwrap(), expected);
         assert!(patch_bytes(&mut [0u8; 4], &patches).is_err());
     }
+
+    #[test]
+    fn temp_names_carry_the_pid_and_only_dead_runs_are_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = create_temp(dir.path()).unwrap();
+        let name = tmp.path().file_name().unwrap().to_owned();
+        assert!(is_temp_name(&name));
+        assert_eq!(temp_pid(&name), Some(std::process::id()));
+        assert!(!is_stale_temp(&name), "our own temp file is not stale");
+        let dead = {
+            let mut child = std::process::Command::new("true").spawn().unwrap();
+            let pid = child.id();
+            child.wait().unwrap();
+            pid
+        };
+        let stale = format!(".photoscrub-{dead}-abcdefghij.tmp");
+        assert!(is_stale_temp(OsStr::new(&stale)));
+        assert!(!is_stale_temp(OsStr::new(".photoscrub-1-abcdefghij.tmp")));
+        for name in [
+            ".photoscrub-abcdef.tmp",
+            ".photoscrub-watch-abc.tmp",
+            ".photoscrub-12-.tmp",
+            ".photoscrub--x.tmp",
+            "photoscrub-12-x.tmp",
+        ] {
+            assert_eq!(temp_pid(OsStr::new(name)), None, "{name}");
+        }
+        fs::write(dir.path().join(&stale), b"x").unwrap();
+        fs::write(dir.path().join(".photoscrub-abcdef.tmp"), b"x").unwrap();
+        assert_eq!(remove_stale_temps(dir.path()), 1);
+        assert!(tmp.path().exists());
+        assert!(dir.path().join(".photoscrub-abcdef.tmp").exists());
+    }
+
+    #[test]
+    fn copied_backups_keep_bytes_mode_and_time_and_never_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let original = dir.path().join("a.jpg");
+        fs::write(&original, b"original bytes").unwrap();
+        fs::set_permissions(&original, fs::Permissions::from_mode(0o640)).unwrap();
+        let mtime = filetime::FileTime::from_unix_time(1_500_000_000, 0);
+        filetime::set_file_mtime(&original, mtime).unwrap();
+        let backup = backup_path(&original);
+        assert_eq!(backup, dir.path().join("a.jpg.photoscrub-backup"));
+        // The path taken where hard links are not possible (exFAT, FAT).
+        copy_backup(&original, &backup).unwrap();
+        let meta = fs::metadata(&backup).unwrap();
+        assert_eq!(fs::read(&backup).unwrap(), b"original bytes");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            filetime::FileTime::from_last_modification_time(&meta),
+            mtime
+        );
+        assert!(copy_backup(&original, &backup).is_err(), "never replaces");
+        // An identical copy is accepted as the backup; a different one is not.
+        assert_eq!(make_backup(&original, true).unwrap(), None);
+        fs::write(&backup, b"something else").unwrap();
+        assert!(make_backup(&original, false).is_err());
+        assert_eq!(fs::read(&backup).unwrap(), b"something else");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2, "no temp left");
+    }
 }
