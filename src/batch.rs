@@ -231,7 +231,9 @@ fn plan_folder(root: &Path, options: &Options) -> Vec<Planned> {
     let mut targets = std::collections::HashSet::new();
     for entry in walker {
         match entry {
-            Ok(e) if e.path_is_symlink() && !options.follow => planned.push(Planned::Skipped),
+            Ok(e) if e.depth() > 0 && e.path_is_symlink() && !options.follow => {
+                planned.push(Planned::Skipped)
+            }
             Ok(e) if e.file_type().is_file() => {
                 let relative = e
                     .path()
@@ -243,7 +245,9 @@ fn plan_folder(root: &Path, options: &Options) -> Vec<Planned> {
                 let twice = match &job {
                     Planned::Job(Job {
                         output: Some(out), ..
-                    }) if *mode == Mode::Clean(Output::InPlace) => !targets.insert(out.clone()),
+                    }) if *mode == Mode::Clean(Output::InPlace) && options.follow => {
+                        !targets.insert(fs::canonicalize(out).unwrap_or_else(|_| out.clone()))
+                    }
                     _ => false,
                 };
                 planned.push(if twice { Planned::Skipped } else { job });

@@ -891,3 +891,57 @@ fn out_subfolder_symlinked_elsewhere_is_an_error_and_nothing_leaves_out() {
     assert!(all_paths(&elsewhere).is_empty(), "written outside --out");
     assert!(out.join("real/c.jpg").is_file());
 }
+
+/// With `--follow --in-place --backup`, a photo reached both directly and
+/// through a link is cleaned once (one backup); a folder named through a
+/// symlink is walked, and the named link itself is not counted as skipped.
+#[test]
+fn follow_in_place_cleans_a_file_reached_twice_once() {
+    require_exiftool();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let a = copy_fixture_to("jpeg/full.jpg", &input.join("a.jpg"));
+    symlink("a.jpg", input.join("z-link.jpg")).unwrap();
+    let named = tmp.path().join("named");
+    symlink(&input, &named).unwrap();
+
+    let check = run_json(args!["check", "--json", named]);
+    check.assert_code(1);
+    assert_eq!(check.files.len(), 1, "{}", check.describe());
+    assert_eq!(
+        check.summary["skipped"], 1,
+        "only z-link.jpg: {}",
+        check.summary
+    );
+
+    let report = run_json(args![
+        "clean",
+        "--json",
+        "--follow",
+        "--in-place",
+        "--backup",
+        "--jobs",
+        "2",
+        named
+    ]);
+    report.assert_code(0);
+    assert_eq!(report.files.len(), 1, "{}", report.describe());
+    assert_eq!(report.summary["cleaned"], 1, "{}", report.summary);
+    assert_eq!(report.summary["skipped"], 1, "{}", report.summary);
+    assert_default_clean(&fixture("jpeg/full.jpg"), &a);
+    assert_eq!(
+        read(&input.join("a.jpg.photoscrub-backup")),
+        read(&fixture("jpeg/full.jpg"))
+    );
+    assert!(fs::symlink_metadata(input.join("z-link.jpg"))
+        .unwrap()
+        .is_symlink());
+    assert_eq!(
+        all_paths(&input),
+        vec![
+            input.join("a.jpg"),
+            input.join("a.jpg.photoscrub-backup"),
+            input.join("z-link.jpg")
+        ]
+    );
+}
