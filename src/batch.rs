@@ -48,6 +48,12 @@ pub struct Options {
     pub progress: bool,
     /// Make a small upright thumbnail of each photo (for the HTML report).
     pub thumbnails: bool,
+    /// Follow symlinks found while walking a folder (with loop detection);
+    /// without it they are skipped. Paths given to [`run`] are always followed.
+    pub follow: bool,
+    /// With `--in-place`: keep each replaced original as
+    /// `NAME.photoscrub-backup` (see [`write::backup_path`]).
+    pub backup: bool,
 }
 
 /// The outcome for one file.
@@ -117,6 +123,9 @@ struct Job {
 enum Planned {
     Job(Job),
     Failed(FileReport),
+    /// Not processed, counted as skipped: a symlink found in a folder
+    /// without `--follow`, or a second path to a file already planned.
+    Skipped,
 }
 
 /// Checks or cleans every file under `paths` and keeps every report.
@@ -143,7 +152,7 @@ const REORDER_WINDOW: usize = 256;
 /// oldest unreported one, so reports never pile up. A panic while handling
 /// one file fails that file, not the run.
 pub fn run_with(paths: &[PathBuf], options: &Options, mut sink: impl FnMut(FileReport)) -> usize {
-    let planned: Vec<Planned> = paths.iter().flat_map(|p| plan(p, &options.mode)).collect();
+    let planned: Vec<Planned> = paths.iter().flat_map(|p| plan(p, options)).collect();
     let bar = progress_bar(planned.len(), options.progress);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
@@ -218,6 +227,7 @@ impl Window {
 fn guarded(item: &Planned, options: &Options) -> Option<FileReport> {
     match item {
         Planned::Failed(report) => Some(report.clone()),
+        Planned::Skipped => None,
         Planned::Job(job) => {
             let run = std::panic::AssertUnwindSafe(|| process(job, options));
             std::panic::catch_unwind(run).unwrap_or_else(|_| {
@@ -244,32 +254,37 @@ fn progress_bar(len: usize, shown: bool) -> ProgressBar {
     bar
 }
 
-/// The jobs for one command-line argument: a file, or every file in a folder.
-fn plan(path: &Path, mode: &Mode) -> Vec<Planned> {
+/// The jobs for one command-line argument: a file, or every file in a
+/// folder. A named path is followed if it is a symlink (the user named it).
+/// Before a clean, stale temporary files of killed runs are removed from
+/// the folders that will be written.
+fn plan(path: &Path, options: &Options) -> Vec<Planned> {
+    let mode = &options.mode;
     let failed = |p: &Path, e: String| Planned::Failed(FileReport::failed(p, None, &Error::Io(e)));
-    match fs::metadata(path) {
+    let planned = match fs::metadata(path) {
         Err(e) => vec![failed(path, format!("cannot read {}: {e}", path.display()))],
-        Ok(meta) if meta.is_dir() => plan_folder(path, mode),
+        Ok(meta) if meta.is_dir() => plan_folder(path, options),
         Ok(meta) if meta.is_file() => {
             let name = path.file_name().map(PathBuf::from).unwrap_or_default();
             let parent = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let output = output_path(mode, parent, &name, path);
-            vec![Planned::Job(Job {
-                input: path.to_path_buf(),
-                output,
-            })]
+            vec![planned_job(mode, parent, &name, path)]
         }
         Ok(_) => vec![failed(
             path,
             format!("{} is not a regular file", path.display()),
         )],
+    };
+    if matches!(mode, Mode::Clean(_)) {
+        remove_stale_temps(&planned);
     }
+    planned
 }
 
-fn plan_folder(root: &Path, mode: &Mode) -> Vec<Planned> {
+fn plan_folder(root: &Path, options: &Options) -> Vec<Planned> {
+    let mode = &options.mode;
     let excluded = excluded_folders(root, mode);
     if is_any(root, &excluded) {
         let message = format!(
@@ -283,29 +298,49 @@ fn plan_folder(root: &Path, mode: &Mode) -> Vec<Planned> {
         ))];
     }
     let walker = walkdir::WalkDir::new(root)
-        .follow_links(true)
+        .follow_links(options.follow)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| !(e.file_type().is_dir() && is_any(e.path(), &excluded)));
+        .filter_entry(|e| {
+            !(e.depth() > 0 && is_own_file(e.file_name())
+                || e.file_type().is_dir() && is_any(e.path(), &excluded))
+        });
     let mut planned = Vec::new();
+    let mut targets = std::collections::HashSet::new();
     for entry in walker {
         match entry {
+            Ok(e) if e.depth() > 0 && e.path_is_symlink() && !options.follow => {
+                planned.push(Planned::Skipped)
+            }
             Ok(e) if e.file_type().is_file() => {
                 let relative = e
                     .path()
                     .strip_prefix(root)
                     .unwrap_or(e.path())
                     .to_path_buf();
-                let output = output_path(mode, root, &relative, e.path());
-                planned.push(Planned::Job(Job {
-                    input: e.into_path(),
-                    output,
-                }));
+                let job = planned_job(mode, root, &relative, e.path());
+                // With --follow a file can be reached twice; clean it once.
+                let twice = match &job {
+                    Planned::Job(Job {
+                        output: Some(out), ..
+                    }) if *mode == Mode::Clean(Output::InPlace) && options.follow => {
+                        !targets.insert(fs::canonicalize(out).unwrap_or_else(|_| out.clone()))
+                    }
+                    _ => false,
+                };
+                planned.push(if twice { Planned::Skipped } else { job });
             }
             Ok(_) => {}
             Err(e) => {
                 let path = e.path().unwrap_or(root).to_path_buf();
-                let message = format!("cannot read {}: {e}", path.display());
+                let message = match e.loop_ancestor() {
+                    Some(ancestor) => format!(
+                        "{} is a symlink loop (it leads back to {}); not followed",
+                        path.display(),
+                        ancestor.display()
+                    ),
+                    None => format!("cannot read {}: {e}", path.display()),
+                };
                 planned.push(Planned::Failed(FileReport::failed(
                     &path,
                     None,
@@ -315,6 +350,109 @@ fn plan_folder(root: &Path, mode: &Mode) -> Vec<Planned> {
         }
     }
     planned
+}
+
+/// The job for `input` (`relative` to `base`, the folder argument or the
+/// file argument's folder), or a failure if its output would land outside
+/// the output folder.
+fn planned_job(mode: &Mode, base: &Path, relative: &Path, input: &Path) -> Planned {
+    let output = match mode {
+        Mode::Clean(Output::InPlace) => Some(in_place_target(input)),
+        _ => output_path(mode, base, relative, input),
+    };
+    if let Some(problem) = escapes_output(mode, base, relative) {
+        let message = format!(
+            "no cleaned copy of {} is written: {problem}",
+            input.display()
+        );
+        return Planned::Failed(FileReport::failed(input, None, &Error::Io(message)));
+    }
+    Planned::Job(Job {
+        input: input.to_path_buf(),
+        output,
+    })
+}
+
+/// What `--in-place` replaces for `input`: the file itself, or for a
+/// symlink the file it leads to (the link stays a link).
+fn in_place_target(input: &Path) -> PathBuf {
+    match fs::symlink_metadata(input) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf())
+        }
+        _ => input.to_path_buf(),
+    }
+}
+
+/// Why the output for `relative` would not stay inside the output folder:
+/// a `..` in the path, or a subfolder of the output folder that is a
+/// symlink leading out of it. `None`: it stays inside.
+fn escapes_output(mode: &Mode, base: &Path, relative: &Path) -> Option<String> {
+    use std::path::Component;
+    let out = match mode {
+        Mode::Clean(Output::Dir(dir)) => dir.clone(),
+        Mode::Clean(Output::Beside) => base.join(DEFAULT_OUT),
+        _ => return None,
+    };
+    if !relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+    {
+        return Some(format!(
+            "its path {} would lead out of the output folder {}",
+            relative.display(),
+            out.display()
+        ));
+    }
+    let mut folder = out.clone();
+    let mut inside: Option<PathBuf> = None;
+    for part in relative.parent().into_iter().flat_map(Path::components) {
+        folder.push(part);
+        match fs::symlink_metadata(&folder) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let root = inside.get_or_insert_with(|| fs::canonicalize(&out).unwrap_or_default());
+                let leads_out = fs::canonicalize(&folder).map_or(true, |t| !t.starts_with(&*root));
+                if leads_out {
+                    return Some(format!(
+                        "{} is a symlink leading out of the output folder {}, and nothing is written outside it",
+                        folder.display(),
+                        out.display()
+                    ));
+                }
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    None
+}
+
+/// photoscrub's own files, never inputs: temporary files being written
+/// (or left by a killed run) and `--backup` originals.
+fn is_own_file(name: &std::ffi::OsStr) -> bool {
+    write::is_temp_name(name) || write::is_backup_name(name)
+}
+
+/// Removes temporary files left by killed runs from the folders the planned
+/// jobs will write into (see [`write::is_stale_temp`]).
+fn remove_stale_temps(planned: &[Planned]) {
+    let folders: std::collections::BTreeSet<&Path> = planned
+        .iter()
+        .filter_map(|p| match p {
+            Planned::Job(job) => job.output.as_deref()?.parent(),
+            _ => None,
+        })
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .collect();
+    for folder in folders {
+        write::remove_stale_temps(folder);
+    }
 }
 
 /// The output folders the walker must not descend into: `--out`, and the
@@ -501,6 +639,7 @@ fn clean_video(
     let write_options = WriteOptions {
         force: options.force || in_place,
         sync: in_place,
+        backup: in_place && options.backup,
     };
     let mut after = None;
     let _: Written =
@@ -597,6 +736,7 @@ fn clean(
     let write_options = WriteOptions {
         force: options.force || in_place,
         sync: in_place,
+        backup: in_place && options.backup,
     };
     if scan.any_removed() {
         let _: Written = staged.commit(&job.input, target, write_options)?;

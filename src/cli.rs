@@ -26,6 +26,13 @@ By default everything but rendering (Orientation, ICC profile) is removed.
 Exit codes: 0 all good (check: nothing would leak), 1 check found a leak,
 2 usage error, 3 one or more files failed or were refused.
 
+Symlinks found inside folders are skipped (and counted as skipped) unless
+--follow is given; paths you name are always followed. With --in-place a
+followed link's target file is replaced; the link stays a link.
+photoscrub's own files are never inputs: `.photoscrub-*.tmp` (files being
+written; those of a killed run are removed on the next clean) and
+`*.photoscrub-backup` (--backup).
+
 Drag-and-drop: `photoscrub PATH...` is the same as `photoscrub clean PATH...`.";
 
 const LONG_VERSION: &str = concat!(
@@ -159,9 +166,16 @@ struct CleanArgs {
     /// Write cleaned files under DIR, keeping paths relative to each input folder.
     #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
     out: Option<PathBuf>,
-    /// Replace the originals with their cleaned versions.
+    /// Replace the originals with their cleaned versions (each verified, fsynced,
+    /// then renamed over the original: a crash leaves the old or the new file).
     #[arg(long)]
     in_place: bool,
+    /// With --in-place: keep each changed original as NAME.photoscrub-backup
+    /// next to it (a hard link, or a copy where links are not possible).
+    /// Existing backups are never overwritten; photoscrub never deletes them:
+    /// delete them yourself once you are happy with the results.
+    #[arg(long, requires = "in_place")]
+    backup: bool,
     /// Replace existing different files at output paths.
     #[arg(long)]
     force: bool,
@@ -200,6 +214,9 @@ struct Common {
     /// Also write every finding as a row of a CSV file.
     #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
+    /// Follow symlinks inside folders (loops are reported); without it they are skipped.
+    #[arg(long)]
+    follow: bool,
     /// Print only failures and the summary.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
     quiet: bool,
@@ -226,15 +243,15 @@ pub fn run() -> io::Result<i32> {
             return Ok(if e.use_stderr() { USAGE } else { OK });
         }
     };
-    let (common, mode, force) = match cli.command {
-        Command::Check(common) => (common, Mode::Check, false),
+    let (common, mode, force, backup) = match cli.command {
+        Command::Check(common) => (common, Mode::Check, false, false),
         Command::Clean(args) => {
             let output = match (args.in_place, args.out) {
                 (true, _) => Output::InPlace,
                 (false, Some(dir)) => Output::Dir(dir),
                 (false, None) => Output::Beside,
             };
-            (args.common, Mode::Clean(output), args.force)
+            (args.common, Mode::Clean(output), args.force, args.backup)
         }
         Command::Watch(args) => return Ok(run_watch(args)),
     };
@@ -245,6 +262,8 @@ pub fn run() -> io::Result<i32> {
         jobs: common.jobs.unwrap_or(0),
         progress: !common.quiet && !common.json && io::stderr().is_terminal(),
         thumbnails: common.html.is_some(),
+        follow: common.follow,
+        backup,
         mode,
     };
     if common.paths.iter().any(|p| p.as_os_str() == "-") {

@@ -238,13 +238,19 @@ fn is_our_temp(name: &str) -> bool {
     name.starts_with(".photoscrub-") && name.ends_with(".tmp")
 }
 
-/// Removes `.photoscrub-*.tmp` files left under `out` by a killed run.
+/// Removes `.photoscrub-*.tmp` files left under `out` by a killed run:
+/// files whose name carries the id of a process that is no longer running,
+/// and older names without one (only one watcher writes into `out`); the
+/// temporary files of a `clean` running right now are left alone.
 fn remove_leftover_temps(out: &Path) -> usize {
     let mut removed = 0;
     for entry in walkdir::WalkDir::new(out).into_iter().flatten() {
         let name = entry.file_name().to_string_lossy();
+        let stopped = crate::write::temp_pid(entry.file_name())
+            .is_none_or(|pid| !crate::write::pid_alive(pid));
         if entry.file_type().is_file()
             && is_our_temp(&name)
+            && stopped
             && fs::remove_file(entry.path()).is_ok()
         {
             removed += 1;
@@ -639,6 +645,8 @@ impl Watch {
                 jobs: 1,
                 progress: false,
                 thumbnails: false,
+                follow: false,
+                backup: false,
             },
             exec: config.exec.clone().filter(|c| !c.is_empty()),
             stopping: AtomicBool::new(false),

@@ -7,9 +7,11 @@
 
 use crate::container::{Piece, Pieces};
 use crate::Error;
+use std::ffi::OsStr;
 use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::path::Path;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 /// What happened at the output path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,40 +29,9 @@ pub struct WriteOptions {
     pub force: bool,
     /// fsync the file (and its folder) before and after the rename.
     pub sync: bool,
-}
-
-/// Writes `bytes` to `output`, copying permissions and times from `original`.
-pub fn write_atomic(
-    original: &Path,
-    output: &Path,
-    bytes: &[u8],
-    options: WriteOptions,
-) -> Result<Written, Error> {
-    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
-    let dir = output
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| io("cannot create the folder for", e))?;
-    // With `force` (and so with --in-place, where the output is the
-    // original) the old file is simply replaced: reading it back first would
-    // cost a second read of every photo.
-    if let Some(existing) = existing_bytes(output).filter(|_| !options.force) {
-        if existing == bytes {
-            return Ok(Written::Unchanged);
-        }
-        return Err(Error::Io(format!(
-            "{} already exists with other content (use --force to replace it)",
-            output.display()
-        )));
-    }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".photoscrub-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| io("cannot create a temporary file next to", e))?;
-    tmp.write_all(bytes).map_err(|e| io("cannot write", e))?;
-    commit(tmp, original, output, dir, options)
+    /// Keep the file being replaced as `NAME.photoscrub-backup` (see
+    /// [`backup_path`]); used with `--in-place --backup`.
+    pub backup: bool,
 }
 
 /// A cleaned file written to a temporary file next to its output, not yet
@@ -81,7 +52,7 @@ pub fn stage(
     (source, input): (&File, &[u8]),
     pieces: &Pieces,
 ) -> Result<Staged, Error> {
-    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
+    let io = |what: &str, e: std::io::Error| io_error(what, output, e);
     let tmp = temp_file_in(folder_of(output))
         .map_err(|e| io("cannot create a temporary file next to", e))?;
     write_all_pieces(tmp.as_file(), source, input, pieces).map_err(|e| io("cannot write", e))?;
@@ -140,16 +111,10 @@ fn folder_of(path: &Path) -> &Path {
 /// A new temporary file in `dir`, creating the folder only when it is
 /// missing (most files of a batch land in a folder that already exists).
 fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let create = || {
-        tempfile::Builder::new()
-            .prefix(".photoscrub-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-    };
-    match create() {
+    match create_temp(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             fs::create_dir_all(dir)?;
-            create()
+            create_temp(dir)
         }
         other => other,
     }
@@ -243,24 +208,238 @@ fn commit(
     dir: &Path,
     options: WriteOptions,
 ) -> Result<Written, Error> {
-    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
+    let io = |what: &str, e: std::io::Error| io_error(what, output, e);
     copy_attributes(original, tmp.as_file())
         .map_err(|e| io("cannot set permissions or times of", e))?;
     if options.sync {
         tmp.as_file().sync_all().map_err(|e| io("cannot sync", e))?;
     }
+    let backup = match options.backup {
+        true => make_backup(output, options.sync)?,
+        false => None,
+    };
     let persisted = if options.force {
         tmp.persist(output)
     } else {
         tmp.persist_noclobber(output)
     };
-    persisted.map_err(|e| io("cannot move the cleaned file into place at", e.error))?;
+    if let Err(e) = persisted {
+        // The original is still in place: a backup made just now is not needed.
+        if let Some(made) = backup {
+            let _ = fs::remove_file(made);
+        }
+        return Err(io("cannot move the cleaned file into place at", e.error));
+    }
     if options.sync {
         File::open(dir)
             .and_then(|d| d.sync_all())
             .map_err(|e| io("cannot sync the folder of", e))?;
     }
     Ok(Written::New)
+}
+
+/// The start of the name of every temporary file photoscrub writes.
+pub const TEMP_PREFIX: &str = ".photoscrub-";
+/// The end of the name of every temporary file photoscrub writes.
+pub const TEMP_SUFFIX: &str = ".tmp";
+/// What `--in-place --backup` adds to a name to make its backup's name.
+pub const BACKUP_SUFFIX: &str = ".photoscrub-backup";
+
+/// Creates an empty temporary file in `dir`, named
+/// `.photoscrub-<pid>-<random>.tmp`: the process id says whether the file
+/// belongs to a run that is still going (see [`is_stale_temp`]).
+fn create_temp(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(10)
+        .tempfile_in(dir)
+}
+
+/// Whether `name` is one of photoscrub's temporary files
+/// (`.photoscrub-*.tmp`, of this version or an older one, or the watcher's
+/// state file being written). Such files are never inputs.
+pub fn is_temp_name(name: &OsStr) -> bool {
+    let name = name.as_bytes();
+    name.len() > TEMP_PREFIX.len() + TEMP_SUFFIX.len()
+        && name.starts_with(TEMP_PREFIX.as_bytes())
+        && name.ends_with(TEMP_SUFFIX.as_bytes())
+}
+
+/// Whether `name` is a backup made by `--in-place --backup`
+/// (`NAME.photoscrub-backup`). Backups are never inputs.
+pub fn is_backup_name(name: &OsStr) -> bool {
+    name.as_bytes().ends_with(BACKUP_SUFFIX.as_bytes())
+}
+
+/// The process that wrote the temporary file `name`
+/// (`.photoscrub-<pid>-<random>.tmp`), if the name says.
+pub fn temp_pid(name: &OsStr) -> Option<u32> {
+    if !is_temp_name(name) {
+        return None;
+    }
+    let name = name.as_bytes();
+    let middle = &name[TEMP_PREFIX.len()..name.len() - TEMP_SUFFIX.len()];
+    let dash = middle.iter().position(|&b| b == b'-')?;
+    let (pid, random) = (&middle[..dash], &middle[dash + 1..]);
+    if pid.is_empty() || random.is_empty() || !pid.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(pid)
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|&p| p > 0)
+}
+
+/// Whether a process with this id exists (`kill(pid, 0)` does not fail
+/// with ESRCH). A process of another user counts as alive.
+pub fn pid_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks whether the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Whether `name` is a temporary file left by a photoscrub run that has
+/// stopped (killed, or the machine went down): its name carries a process
+/// id, and no such process is running. Files of running processes (this one
+/// included) and files whose name has no id are never stale.
+pub fn is_stale_temp(name: &OsStr) -> bool {
+    temp_pid(name).is_some_and(|pid| pid != std::process::id() && !pid_alive(pid))
+}
+
+/// Removes the stale temporary files ([`is_stale_temp`]) directly inside
+/// `dir`; returns how many. Errors (a missing or unreadable folder) are
+/// ignored: the folder is then not ours to tidy.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| is_stale_temp(&e.file_name()))
+        .filter(|e| fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
+/// An I/O error at `path` as a message a parent understands: a full disk
+/// and a read-only folder are named as such.
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
+    use std::io::ErrorKind;
+    let path = path.display();
+    // tempfile wraps its errors (adding the temp file's path) but keeps the
+    // kind, so the kind is asked, not the OS error number.
+    let full = e.kind() == ErrorKind::StorageFull || e.raw_os_error() == Some(libc::EDQUOT);
+    Error::Io(match e.kind() {
+        _ if full => {
+            format!("the output disk is full: {what} {path} ({e}); nothing was written there")
+        }
+        ErrorKind::ReadOnlyFilesystem => {
+            format!(
+                "the output folder is read-only: {what} {path} ({e}); nothing was written there"
+            )
+        }
+        ErrorKind::PermissionDenied => {
+            format!("no permission to write in the output folder: {what} {path} ({e})")
+        }
+        _ => format!("{what} {path}: {e}"),
+    })
+}
+
+/// Where `--in-place --backup` keeps the original of `path`:
+/// `NAME.photoscrub-backup` in the same folder.
+pub fn backup_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(BACKUP_SUFFIX);
+    PathBuf::from(name)
+}
+
+/// Keeps the file at `path` (about to be replaced) as its backup
+/// ([`backup_path`]): a hard link, so the original's inode — its bytes,
+/// permissions and times — lives on under the backup name at no cost; where
+/// the filesystem has no hard links, a synced copy with the same
+/// permissions and times. Returns the backup's path if it was made now.
+///
+/// An existing backup is never replaced: if it is the same file (a hard
+/// link left by an interrupted run) or holds the same bytes it is kept and
+/// used; otherwise this fails and the original stays as it is.
+fn make_backup(path: &Path, sync: bool) -> Result<Option<PathBuf>, Error> {
+    use std::os::unix::fs::MetadataExt;
+    let backup = backup_path(path);
+    let fail = |what: &str, e: std::io::Error| {
+        Error::Io(format!(
+            "{what} {}: {e}; {} was left unchanged",
+            backup.display(),
+            path.display()
+        ))
+    };
+    if let Ok(existing) = fs::symlink_metadata(&backup) {
+        let original = fs::metadata(path).map_err(|e| fail("cannot read the original of", e))?;
+        let same_file = existing.dev() == original.dev() && existing.ino() == original.ino();
+        let same_bytes = || {
+            existing.is_file()
+                && File::open(path)
+                    .and_then(|f| same_content(&f, &backup))
+                    .unwrap_or(false)
+        };
+        if same_file || same_bytes() {
+            return Ok(None);
+        }
+        return Err(Error::Io(format!(
+            "a different backup already exists at {} and is never overwritten; move or delete it first. {} was left unchanged",
+            backup.display(),
+            path.display()
+        )));
+    }
+    match fs::hard_link(path, &backup) {
+        Ok(()) => {}
+        Err(e) if no_hard_links(&e) => {
+            copy_backup(path, &backup).map_err(|e| fail("cannot write the backup", e))?
+        }
+        Err(e) => return Err(fail("cannot make the backup", e)),
+    }
+    if sync {
+        let dir = backup
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+            let _ = fs::remove_file(&backup);
+            return Err(fail("cannot sync the folder of", e));
+        }
+    }
+    Ok(Some(backup))
+}
+
+/// The errors `link(2)` gives on filesystems without hard links (exFAT,
+/// FAT, some network and FUSE filesystems).
+fn no_hard_links(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EPERM | libc::EOPNOTSUPP | libc::EXDEV | libc::EMLINK | libc::ENOSYS)
+    )
+}
+
+/// The backup as a copy, for filesystems without hard links: written to a
+/// temporary file, given the original's permissions and times, synced, and
+/// moved to `backup` without replacing anything there.
+fn copy_backup(path: &Path, backup: &Path) -> std::io::Result<()> {
+    let dir = backup
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let source = File::open(path)?;
+    let len = source.metadata()?.len();
+    let tmp = create_temp(dir)?;
+    copy_file(&source, tmp.as_file(), len)?;
+    copy_attributes(path, tmp.as_file())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(backup).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// One change to a file of the same length: bytes written or zeroed at an
@@ -396,7 +575,7 @@ pub fn write_patched(
     options: WriteOptions,
     check: impl FnOnce(&File) -> Result<(), Error>,
 ) -> Result<Written, Error> {
-    let io = |what: &str, e: std::io::Error| Error::Io(format!("{what} {}: {e}", output.display()));
+    let io = |what: &str, e: std::io::Error| io_error(what, output, e);
     let dir = output
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -407,11 +586,7 @@ pub fn write_patched(
         .metadata()
         .map_err(|e| Error::Io(format!("cannot read {}: {e}", original.display())))?
         .len();
-    let tmp = tempfile::Builder::new()
-        .prefix(".photoscrub-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| io("cannot create a temporary file next to", e))?;
+    let tmp = create_temp(dir).map_err(|e| io("cannot create a temporary file next to", e))?;
     copy_file(source, tmp.as_file(), len).map_err(|e| io("cannot copy the original to", e))?;
     patch_file(tmp.as_file(), patches).map_err(|e| io("cannot write", e))?;
     check(tmp.as_file())?;
@@ -452,11 +627,6 @@ fn same_content(file: &File, path: &Path) -> std::io::Result<bool> {
     Ok(true)
 }
 
-fn existing_bytes(path: &Path) -> Option<Vec<u8>> {
-    fs::symlink_metadata(path).ok()?;
-    fs::read(path).ok().or(Some(Vec::new()))
-}
-
 /// Gives `file` the permissions and access/modification times of `original`.
 fn copy_attributes(original: &Path, file: &File) -> std::io::Result<()> {
     let meta = fs::metadata(original)?;
@@ -477,6 +647,19 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
+    /// Stages `bytes` (new bytes only) as the cleaned form of `original` and
+    /// commits it.
+    fn write_new(
+        original: &Path,
+        output: &Path,
+        bytes: &[u8],
+        options: WriteOptions,
+    ) -> Result<Written, Error> {
+        let source = File::open(original).unwrap();
+        let pieces = Pieces::from(bytes.to_vec());
+        stage(output, (&source, b"old"), &pieces)?.commit(original, output, options)
+    }
+
     #[test]
     fn keeps_mode_and_mtime_and_refuses_to_clobber() {
         let dir = tempfile::tempdir().unwrap();
@@ -487,8 +670,9 @@ mod tests {
         filetime::set_file_mtime(&original, mtime).unwrap();
 
         let output = dir.path().join("out/a.jpg");
+        let plain = WriteOptions::default();
         assert_eq!(
-            write_atomic(&original, &output, b"new", WriteOptions::default()).unwrap(),
+            write_new(&original, &output, b"new", plain).unwrap(),
             Written::New
         );
         let meta = fs::metadata(&output).unwrap();
@@ -499,22 +683,48 @@ mod tests {
         );
 
         assert_eq!(
-            write_atomic(&original, &output, b"new", WriteOptions::default()).unwrap(),
+            write_new(&original, &output, b"new", plain).unwrap(),
             Written::Unchanged
         );
-        assert!(write_atomic(&original, &output, b"other", WriteOptions::default()).is_err());
+        assert!(write_new(&original, &output, b"other", plain).is_err());
         assert_eq!(fs::read(&output).unwrap(), b"new");
         let force = WriteOptions {
             force: true,
             sync: true,
+            backup: false,
         };
         assert_eq!(
-            write_atomic(&original, &output, b"other", force).unwrap(),
+            write_new(&original, &output, b"other", force).unwrap(),
             Written::New
         );
         assert_eq!(fs::read(&output).unwrap(), b"other");
         let leftovers = fs::read_dir(dir.path().join("out")).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn staged_pieces_are_the_input_ranges_and_new_bytes_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let original = dir.path().join("a.jpg");
+        let input: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+        fs::write(&original, &input).unwrap();
+        let source = File::open(&original).unwrap();
+        let mut pieces = Pieces::default();
+        pieces.push_new(b"HEAD");
+        pieces.push_input(10..150_000);
+        pieces.push_new(b"MIDDLE");
+        pieces.push_input(190_000..200_000);
+        let output = dir.path().join("b.jpg");
+        let staged = stage(&output, (&source, &input), &pieces).unwrap();
+        let expected = pieces.to_vec(&input);
+        assert_eq!(&staged.bytes().unwrap()[..], &expected[..]);
+        assert!(!output.exists(), "nothing is in place before the commit");
+        let written = staged.commit(&original, &output, WriteOptions::default());
+        assert_eq!(written.unwrap(), Written::New);
+        assert_eq!(fs::read(&output).unwrap(), expected);
+        // A staged file that is never committed leaves nothing behind.
+        drop(stage(&output.with_extension("x"), (&source, &input), &pieces).unwrap());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]
@@ -563,5 +773,66 @@ mod tests {
         assert!(write_patched(&original, &source, &output, &[], opts, |_| Ok(())).is_err());
         assert_eq!(fs::read(&output).unwrap(), expected);
         assert!(patch_bytes(&mut [0u8; 4], &patches).is_err());
+    }
+
+    #[test]
+    fn temp_names_carry_the_pid_and_only_dead_runs_are_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = create_temp(dir.path()).unwrap();
+        let name = tmp.path().file_name().unwrap().to_owned();
+        assert!(is_temp_name(&name));
+        assert_eq!(temp_pid(&name), Some(std::process::id()));
+        assert!(!is_stale_temp(&name), "our own temp file is not stale");
+        let dead = {
+            let mut child = std::process::Command::new("true").spawn().unwrap();
+            let pid = child.id();
+            child.wait().unwrap();
+            pid
+        };
+        let stale = format!(".photoscrub-{dead}-abcdefghij.tmp");
+        assert!(is_stale_temp(OsStr::new(&stale)));
+        assert!(!is_stale_temp(OsStr::new(".photoscrub-1-abcdefghij.tmp")));
+        for name in [
+            ".photoscrub-abcdef.tmp",
+            ".photoscrub-watch-abc.tmp",
+            ".photoscrub-12-.tmp",
+            ".photoscrub--x.tmp",
+            "photoscrub-12-x.tmp",
+        ] {
+            assert_eq!(temp_pid(OsStr::new(name)), None, "{name}");
+        }
+        fs::write(dir.path().join(&stale), b"x").unwrap();
+        fs::write(dir.path().join(".photoscrub-abcdef.tmp"), b"x").unwrap();
+        assert_eq!(remove_stale_temps(dir.path()), 1);
+        assert!(tmp.path().exists());
+        assert!(dir.path().join(".photoscrub-abcdef.tmp").exists());
+    }
+
+    #[test]
+    fn copied_backups_keep_bytes_mode_and_time_and_never_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let original = dir.path().join("a.jpg");
+        fs::write(&original, b"original bytes").unwrap();
+        fs::set_permissions(&original, fs::Permissions::from_mode(0o640)).unwrap();
+        let mtime = filetime::FileTime::from_unix_time(1_500_000_000, 0);
+        filetime::set_file_mtime(&original, mtime).unwrap();
+        let backup = backup_path(&original);
+        assert_eq!(backup, dir.path().join("a.jpg.photoscrub-backup"));
+        // The path taken where hard links are not possible (exFAT, FAT).
+        copy_backup(&original, &backup).unwrap();
+        let meta = fs::metadata(&backup).unwrap();
+        assert_eq!(fs::read(&backup).unwrap(), b"original bytes");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            filetime::FileTime::from_last_modification_time(&meta),
+            mtime
+        );
+        assert!(copy_backup(&original, &backup).is_err(), "never replaces");
+        // An identical copy is accepted as the backup; a different one is not.
+        assert_eq!(make_backup(&original, true).unwrap(), None);
+        fs::write(&backup, b"something else").unwrap();
+        assert!(make_backup(&original, false).is_err());
+        assert_eq!(fs::read(&backup).unwrap(), b"something else");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2, "no temp left");
     }
 }

@@ -103,6 +103,8 @@ fn dangling_symlink_fails() {
     assert_fails_closed(&link, "a.jpg");
 }
 
+/// With --follow (without it, links inside folders are skipped: see
+/// tests/faults.rs).
 #[test]
 fn dangling_symlink_in_folder_fails() {
     let tmp = tempfile::tempdir().unwrap();
@@ -110,7 +112,7 @@ fn dangling_symlink_in_folder_fails() {
     std::fs::create_dir(&dir).unwrap();
     symlink(dir.join("missing.jpg"), dir.join("a.jpg")).unwrap();
     let out_dir = tmp.path().join("out");
-    let report = run_json(args!["clean", "--json", "--out", out_dir, dir]);
+    let report = run_json(args!["clean", "--json", "--follow", "--out", out_dir, dir]);
     report.assert_code(3);
     let f = report.file("a.jpg");
     assert_eq!(f["status"], "failed", "{}", report.describe());
@@ -129,7 +131,7 @@ fn symlink_loop_fails_and_terminates() {
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     symlink("..", dir.join("sub").join("up")).unwrap();
     let out_dir = tmp.path().join("out");
-    let report = run_json(args!["clean", "--json", "--out", out_dir, dir]);
+    let report = run_json(args!["clean", "--json", "--follow", "--out", out_dir, dir]);
     report.assert_code(3);
     let f = report.file("sub/up");
     assert_eq!(f["status"], "failed", "{}", report.describe());
@@ -142,7 +144,8 @@ fn symlink_loop_fails_and_terminates() {
 }
 
 /// A folder mixing every kind of bad input with full.jpg: the bad ones fail,
-/// full.jpg is still cleaned, notes.txt is skipped.
+/// full.jpg is still cleaned, notes.txt is skipped (links are followed with
+/// --follow, so the dangling link and the loop fail).
 #[test]
 fn batch_goes_on_after_bad_files() {
     require_exiftool();
@@ -158,7 +161,7 @@ fn batch_goes_on_after_bad_files() {
     symlink("..", dir.join("loop").join("up")).unwrap();
     let out_dir = tmp.path().join("out");
 
-    let report = run_json(args!["clean", "--json", "--out", out_dir, dir]);
+    let report = run_json(args!["clean", "--json", "--follow", "--out", out_dir, dir]);
     report.assert_code(3);
     let mut failed: Vec<&str> = BAD_JPEGS.to_vec();
     failed.push("a.jpg");

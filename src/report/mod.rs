@@ -22,8 +22,12 @@ pub enum Detail {
 }
 
 /// The JSON object for one file (one line of JSON Lines).
+///
+/// `path` and `output` are strings; a name that is not valid UTF-8 has
+/// U+FFFD in place of its bad bytes there, and then also comes exactly as
+/// `path_bytes` / `output_bytes`: an array of the path's bytes (0–255).
 pub fn file_json(file: &FileReport) -> Value {
-    json!({
+    let mut value = json!({
         "type": "file",
         "path": file.path.to_string_lossy(),
         "format": file.format.map(|f| f.name()),
@@ -33,7 +37,33 @@ pub fn file_json(file: &FileReport) -> Value {
         "findings": file.scan.findings,
         "location": main_location(file),
         "locations": file.scan.locations,
-    })
+    });
+    if let Some(bytes) = non_utf8_bytes(&file.path) {
+        value["path_bytes"] = bytes;
+    }
+    if let Some(bytes) = file.output.as_deref().and_then(non_utf8_bytes) {
+        value["output_bytes"] = bytes;
+    }
+    value
+}
+
+/// The bytes of a path that is not valid UTF-8, as a JSON array.
+fn non_utf8_bytes(path: &std::path::Path) -> Option<Value> {
+    use std::os::unix::ffi::OsStrExt;
+    path.to_str()
+        .is_none()
+        .then(|| Value::from(path.as_os_str().as_bytes().to_vec()))
+}
+
+/// Text for a human report on one line: bytes that are not UTF-8 become
+/// U+FFFD, control characters (a newline in a file name) are escaped.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 /// The location a file shows: the first valid one, else the first at all.
@@ -296,7 +326,7 @@ fn write_file(
     colour: Colour,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let path = file.path.display();
+    let path = one_line(&file.path.to_string_lossy());
     let word = status_word(file.status);
     let word = match file.status {
         Status::Failed | Status::Refused => colour.red(word),
@@ -304,9 +334,13 @@ fn write_file(
         _ => colour.green(word),
     };
     match (&file.error, &file.output) {
-        (Some(error), _) => return writeln!(out, "{path}: {word}: {error}"),
+        (Some(error), _) => return writeln!(out, "{path}: {word}: {}", one_line(error)),
         _ if detail == Detail::Quiet => return Ok(()),
-        (None, Some(output)) => writeln!(out, "{path}: {word} -> {}", output.display())?,
+        (None, Some(output)) => writeln!(
+            out,
+            "{path}: {word} -> {}",
+            one_line(&output.to_string_lossy())
+        )?,
         (None, None) => writeln!(out, "{path}: {word}")?,
     }
     if detail == Detail::Verbose {
@@ -650,7 +684,7 @@ impl Summary {
             }
         );
         if self.skipped > 0 {
-            line += &format!("; {} skipped (not photos)", self.skipped);
+            line += &format!("; {} skipped (not photos, or symlinks)", self.skipped);
         }
         line
     }
