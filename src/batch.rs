@@ -207,19 +207,25 @@ pub fn run_with(paths: &[PathBuf], options: &Options, mut sink: impl FnMut(FileR
 struct Window {
     emitted: Mutex<usize>,
     moved: Condvar,
+    /// Workers waiting; nobody is woken (no syscall) while this is 0.
+    waiting: AtomicUsize,
 }
 
 impl Window {
     fn wait_for(&self, i: usize) {
         let mut emitted = self.emitted.lock().unwrap_or_else(|e| e.into_inner());
         while i >= *emitted + REORDER_WINDOW {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
             emitted = self.moved.wait(emitted).unwrap_or_else(|e| e.into_inner());
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
     fn advance(&self, emitted: usize) {
         *self.emitted.lock().unwrap_or_else(|e| e.into_inner()) = emitted;
-        self.moved.notify_all();
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.moved.notify_all();
+        }
     }
 }
 

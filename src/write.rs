@@ -34,6 +34,25 @@ pub struct WriteOptions {
     pub backup: bool,
 }
 
+/// Staged files up to this size are read back rather than mapped.
+const MAP_FROM: usize = 1 << 20;
+
+/// The bytes of a staged file, as [`Staged::bytes`] got them.
+pub enum StagedBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for StagedBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            StagedBytes::Mapped(map) => map,
+            StagedBytes::Read(bytes) => bytes,
+        }
+    }
+}
+
 /// A cleaned file written to a temporary file next to its output, not yet
 /// in place: [`Staged::bytes`] shows exactly what was written, for
 /// verification, and [`Staged::commit`] renames it into place.
@@ -63,20 +82,31 @@ pub fn stage(
 }
 
 impl Staged {
-    /// The bytes as they are on disk, mapped read-only.
-    pub fn bytes(&self) -> Result<memmap2::Mmap, Error> {
-        // SAFETY: the file is our own fresh temporary file, which nothing
-        // else writes or truncates while the map lives.
-        let map = unsafe { memmap2::Mmap::map(self.tmp.as_file()) }
-            .map_err(|e| Error::Io(format!("cannot read back the cleaned file: {e}")))?;
-        if map.len() != self.len {
+    /// The bytes as they are on disk: mapped read-only, or read into memory
+    /// when the file is small (a map costs more than a small read there).
+    pub fn bytes(&self) -> Result<StagedBytes, Error> {
+        let io = |e: std::io::Error| Error::Io(format!("cannot read back the cleaned file: {e}"));
+        let bytes = if self.len <= MAP_FROM {
+            use std::os::unix::fs::FileExt;
+            let mut buf = vec![0; self.len];
+            let n = self.tmp.as_file().read_at(&mut buf, 0).map_err(io)?;
+            buf.truncate(n);
+            StagedBytes::Read(buf)
+        } else {
+            // SAFETY: the file is our own fresh temporary file, which
+            // nothing else writes or truncates while the map lives.
+            StagedBytes::Mapped(unsafe { memmap2::Mmap::map(self.tmp.as_file()) }.map_err(io)?)
+        };
+        if bytes.len() != self.len
+            || self.tmp.as_file().metadata().map_err(io)?.len() != self.len as u64
+        {
             return Err(Error::Unverified(format!(
                 "{} of {} bytes were written",
-                map.len(),
+                bytes.len(),
                 self.len
             )));
         }
-        Ok(map)
+        Ok(bytes)
     }
 
     /// Gives the file the original's permissions and times and renames it
