@@ -188,7 +188,10 @@ pub fn run_with(paths: &[PathBuf], options: &Options, mut sink: impl FnMut(FileR
                 window.advance(emitted);
                 bar.inc(1);
                 match report {
-                    Some(report) => bar.suspend(|| sink(report)),
+                    Some(report) => {
+                        let report = with_places(report);
+                        bar.suspend(|| sink(report))
+                    }
                     None => skipped += 1,
                 }
             }
@@ -495,21 +498,41 @@ pub fn process_one(input: &Path, output: Option<PathBuf>, options: &Options) -> 
         input: input.to_path_buf(),
         output,
     };
-    process(&job, options)
+    process(&job, options).map(with_places)
 }
+
+thread_local! {
+    /// Each worker reads every photo into the same buffer: a fresh 4 MB
+    /// allocation per photo would cost a thousand page faults each time.
+    static READ_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Read buffers up to this size are kept for the worker's next photo.
+const KEEP_BUFFER: usize = 32 << 20;
 
 /// Reads, checks or cleans, verifies and writes one file. `None`: not an image.
 fn process(job: &Job, options: &Options) -> Option<FileReport> {
-    let (file, bytes) = match read_if_image(&job.input) {
-        Ok(Some(Input::Photo(file, bytes))) => (file, bytes),
+    let mut buffer = READ_BUFFER.take();
+    let report = process_in(job, options, &mut buffer);
+    if buffer.capacity() <= KEEP_BUFFER {
+        READ_BUFFER.set(buffer);
+    }
+    report
+}
+
+/// [`process`], reading a photo into `buffer`.
+fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<FileReport> {
+    let file = match read_if_image(&job.input, buffer) {
+        Ok(Some(Input::Photo(file))) => file,
         Ok(Some(Input::Video(file))) => return Some(process_video(job, &file, options)),
         Ok(None) => return None,
         Err(e) => return Some(FileReport::failed(&job.input, None, &e)),
     };
-    let format = sniff::sniff(&bytes);
+    let bytes = &buffer[..];
+    let format = sniff::sniff(bytes);
     let result = match options.mode {
-        Mode::Check => check(&bytes, options),
-        Mode::Clean(ref output) => clean(job, (&file, &bytes), output, options),
+        Mode::Check => check(bytes, options),
+        Mode::Clean(ref output) => clean(job, (&file, bytes), output, options),
     };
     Some(match result {
         Ok((status, output, scan)) => FileReport {
@@ -517,30 +540,37 @@ fn process(job: &Job, options: &Options) -> Option<FileReport> {
             format,
             status,
             output,
-            scan: with_places(scan),
+            scan,
             error: None,
             thumbnail: options
                 .thumbnails
-                .then(|| crate::report::html::thumbnail(&bytes))
+                .then(|| crate::report::html::thumbnail(bytes))
                 .flatten(),
         },
         Err(e) => FileReport::failed(&job.input, format, &e),
     })
 }
 
-/// Names the nearest town of every valid location (offline).
-fn with_places(mut scan: Scan) -> Scan {
-    for loc in scan.locations.iter_mut().filter(|l| l.invalid.is_none()) {
+/// Names the nearest town of every valid location (offline). A batch does
+/// this as it reports each file, so the workers never wait for the place
+/// table to load.
+fn with_places(mut report: FileReport) -> FileReport {
+    for loc in report
+        .scan
+        .locations
+        .iter_mut()
+        .filter(|l| l.invalid.is_none())
+    {
         loc.place = crate::geo::nearest(loc.lat, loc.lon).map(|n| n.describe());
     }
-    scan
+    report
 }
 
-/// A file to process: a photo read whole (and its open file, which the
-/// cleaned copy's unchanged ranges are copied from), or a video left open
-/// (videos are never read whole).
+/// A file to process: a photo read whole into the caller's buffer (and its
+/// open file, which the cleaned copy's unchanged ranges are copied from),
+/// or a video left open (videos are never read whole).
 enum Input {
-    Photo(File, Vec<u8>),
+    Photo(File),
     Video(File),
 }
 
@@ -548,9 +578,9 @@ enum Input {
 /// so that a video is never read whole.
 const READ_WHOLE: u64 = 16 << 20;
 
-/// The whole file (the open file for a video), or `None` if its first bytes
-/// are not a known format.
-fn read_if_image(path: &Path) -> Result<Option<Input>, Error> {
+/// Reads the whole file into `bytes` (only its first bytes for a video), or
+/// `None` if its first bytes are not a known format.
+fn read_if_image(path: &Path, bytes: &mut Vec<u8>) -> Result<Option<Input>, Error> {
     let io = |e: std::io::Error| Error::Io(format!("cannot read {}: {e}", path.display()));
     let mut file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
@@ -559,18 +589,16 @@ fn read_if_image(path: &Path) -> Result<Option<Input>, Error> {
     } else {
         sniff::SNIFF_LEN as u64
     };
-    let mut bytes = Vec::with_capacity(len.min(READ_WHOLE) as usize + 1);
-    (&mut file)
-        .take(first)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    bytes.clear();
+    bytes.reserve(len.min(READ_WHOLE) as usize + 1);
+    (&mut file).take(first).read_to_end(bytes).map_err(io)?;
     if bytes.is_empty() {
         return Err(Error::Malformed(format!(
             "{} is empty (0 bytes)",
             path.display()
         )));
     }
-    match sniff::sniff(&bytes) {
+    match sniff::sniff(bytes) {
         None if named_like_media(path) => Err(Error::Malformed(format!(
             "{} is named like a photo or video, but its content is not one this tool knows",
             path.display()
@@ -579,9 +607,9 @@ fn read_if_image(path: &Path) -> Result<Option<Input>, Error> {
         Some(Format::Video) => Ok(Some(Input::Video(file))),
         Some(_) => {
             if first <= len {
-                file.read_to_end(&mut bytes).map_err(io)?;
+                file.read_to_end(bytes).map_err(io)?;
             }
-            Ok(Some(Input::Photo(file, bytes)))
+            Ok(Some(Input::Photo(file)))
         }
     }
 }
@@ -599,7 +627,7 @@ fn process_video(job: &Job, file: &File, options: &Options) -> FileReport {
             format: Some(Format::Video),
             status,
             output,
-            scan: with_places(scan),
+            scan,
             error: None,
             thumbnail: None,
         },
@@ -781,14 +809,14 @@ pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>
                 format,
                 status,
                 output,
-                scan: with_places(scan),
+                scan,
                 error: None,
                 thumbnail: options
                     .thumbnails
                     .then(|| crate::report::html::thumbnail(bytes))
                     .flatten(),
             };
-            (report, cleaned)
+            (with_places(report), cleaned)
         }
         Err(e) => (FileReport::failed(&path, format, &e), None),
     }
