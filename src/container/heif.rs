@@ -55,8 +55,13 @@ const META_STRUCTURE: &[&[u8; 4]] = &[
 /// How much of a JPEG image item is searched for metadata segments.
 const JPEG_HEADERS: usize = 1 << 20;
 
-/// Most bytes an XMP item may inflate to.
-const MAX_INFLATED: usize = 64 << 20;
+/// Most bytes an XMP item may inflate to. The packets phones and libheif
+/// write are a few KB, and even XMP carrying embedded depth or gain-map
+/// images stays in the low MB, so 16 MB is generous; an item that inflates
+/// further is refused as damaged (fail closed). Inflating up to the cap may
+/// briefly hold about twice its size, so a few KB of hostile input costs at
+/// most ~32 MB (64 MB let it reach 127 MB).
+const MAX_INFLATED: usize = 16 << 20;
 
 /// Canon's CR3 metadata box under `moov`.
 const CANON_UUID: [u8; 16] = [
