@@ -1054,3 +1054,82 @@ fn webp_size_lies_are_handled() {
         assert!(out.bytes.len() <= base.len(), "the junk was kept");
     }
 }
+
+/// A chain of `depth` tiny JPEGs, one after another's end, each with an
+/// MPF index of `fan` entries all pointing at the rest of the chain: a
+/// reader that scans each entry's image, and each image's own entries,
+/// does `fan^depth` scans.
+fn mpf_chain(depth: usize, fan: usize) -> Vec<u8> {
+    let mut rest: Vec<u8> = vec![0xFF, 0xD8, 0xFF, 0xD9];
+    for _ in 0..depth {
+        // MPF data: big-endian TIFF header, one IFD with the MP entry tag.
+        let list_at = 8 + 2 + 12 + 4;
+        let mut mpf = b"MPF\0MM\0*\0\0\0\x08\0\x01\xB0\x02\0\x07".to_vec();
+        mpf.extend_from_slice(&((16 * fan) as u32).to_be_bytes());
+        mpf.extend_from_slice(&(list_at as u32).to_be_bytes());
+        mpf.extend_from_slice(&[0; 4]);
+        let segment_len = 2 + mpf.len() + 16 * fan;
+        // From the TIFF header (after FFD8, FFE2, length, "MPF\0") to the
+        // next image (after this one's FFD9).
+        let offset = (segment_len - 2 - 4 + 2) as u32;
+        for _ in 0..fan {
+            mpf.extend_from_slice(&0x0001_0002u32.to_be_bytes());
+            mpf.extend_from_slice(&(rest.len() as u32).to_be_bytes());
+            mpf.extend_from_slice(&offset.to_be_bytes());
+            mpf.extend_from_slice(&[0; 4]);
+        }
+        let mut level = vec![0xFF, 0xD8];
+        level.extend(segment(0xE2, &mpf));
+        level.extend_from_slice(&[0xFF, 0xD9]);
+        level.extend(rest);
+        rest = level;
+    }
+    rest
+}
+
+#[test]
+fn jpeg_mpf_images_inside_mpf_images_are_bounded() {
+    let _serial = serial();
+    // Checks the builder: one level, one entry, found as an MPF image.
+    let one = mpf_chain(1, 1);
+    let s = scan(&one).expect("one MPF level scans");
+    assert!(
+        s.findings.iter().any(|f| f.block == "MPF image 1"),
+        "{:?}",
+        s.findings
+    );
+    // Twenty levels of two entries each: 2^20 scans if each listed image's
+    // own index were read too.
+    let bytes = mpf_chain(20, 2);
+    assert!(bytes.len() < 4096);
+    let o = hostile("MPF 2^20", &bytes);
+    let images = o.scan.expect("the chain scans").findings.len();
+    assert!(images < 100, "{images} findings");
+
+    // One index of 4,000 entries over the same 16 KB image: only the first
+    // MAX_MPF_IMAGES (64) are read.
+    let big = [
+        vec![0xFF, 0xD8],
+        segment(0xFE, &[b'x'; 16_000]),
+        vec![0xFF, 0xD9],
+    ]
+    .concat();
+    let mut fan = mpf_chain(1, 4000);
+    let tail = fan.len() - 4;
+    fan.truncate(tail);
+    // Entries name the old 4-byte image's size: make them name the new one.
+    let size = (big.len() as u32).to_be_bytes();
+    for e in 0..4000 {
+        let at = 2 + 4 + 4 + 26 + 16 * e + 4;
+        fan[at..at + 4].copy_from_slice(&size);
+    }
+    fan.extend(big);
+    let o = hostile("MPF 4000 entries", &fan);
+    let s = o.scan.expect("a wide index scans");
+    let read = s
+        .findings
+        .iter()
+        .filter(|f| f.tag.starts_with("MPImage"))
+        .count();
+    assert_eq!(read, 64, "MPF images read");
+}
