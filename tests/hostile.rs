@@ -625,6 +625,7 @@ fn replace(nodes: &mut [Node], path: &[&[u8; 4]], new: &[u8]) {
         match node {
             Node::Leaf(k, _) if k == path[0] && path.len() == 1 => {}
             Node::Parent(k, _, _) if k == path[0] && path.len() == 1 => {}
+            Node::Raw(b) if b.get(4..8) == Some(&path[0][..]) && path.len() == 1 => {}
             Node::Parent(k, _, children) if k == path[0] => {
                 return replace(children, &path[1..], new);
             }
@@ -1132,4 +1133,87 @@ fn jpeg_mpf_images_inside_mpf_images_are_bounded() {
         .filter(|f| f.tag.starts_with("MPImage"))
         .count();
     assert_eq!(read, 64, "MPF images read");
+}
+
+/// A HEIF with `n` JPEG-coded image items, every one of them the whole of
+/// one `mdat` of `mdat_len` bytes (a JPEG with `segments` of metadata,
+/// then zeros).
+fn heif_jpeg_items(n: usize, mdat_len: usize) -> Vec<u8> {
+    let base = fixture("heif/clean.heic");
+    let ftyp = &base[..28];
+    let mut tree = parse(&base[28..]);
+    let mut iinf = vec![0, 0, 0, 0];
+    iinf.extend_from_slice(&(n as u16).to_be_bytes());
+    for id in 1..=n {
+        let mut infe = (id as u16).to_be_bytes().to_vec();
+        infe.extend_from_slice(b"\0\0jpeg\0");
+        iinf.extend(full(b"infe", 2, &infe));
+    }
+    // The mdat's place is known once meta's size is: iloc's size does not
+    // depend on the offsets in it.
+    let iloc = |offset: u32| {
+        let mut body = vec![0x44, 0x00];
+        body.extend_from_slice(&(n as u16).to_be_bytes());
+        for id in 1..=n {
+            body.extend_from_slice(&(id as u16).to_be_bytes());
+            body.extend_from_slice(&[0, 0, 0, 1]);
+            body.extend_from_slice(&offset.to_be_bytes());
+            body.extend_from_slice(&(mdat_len as u32).to_be_bytes());
+        }
+        full(b"iloc", 0, &body)
+    };
+    replace(&mut tree, &[b"meta", b"iinf"], &bx(b"iinf", &iinf));
+    replace(&mut tree, &[b"meta", b"iloc"], &iloc(0));
+    let meta_len = serialize(&tree).len();
+    replace(
+        &mut tree,
+        &[b"meta", b"iloc"],
+        &iloc((28 + meta_len + 8) as u32),
+    );
+    let mut mdat = vec![0xFF, 0xD8];
+    mdat.extend(segment(0xFE, b"Emma").repeat(100));
+    mdat.resize(mdat_len, 0);
+    let mut h = ftyp.to_vec();
+    h.extend(serialize(&tree));
+    h.extend(bx(b"mdat", &mdat));
+    h
+}
+
+#[test]
+fn heif_many_items_over_the_same_bytes_are_bounded() {
+    let _serial = serial();
+    // Checks the builder: two items, each reporting the JPEG's comments.
+    let s = scan(&heif_jpeg_items(2, 1024)).expect("two JPEG items scan");
+    let embedded = |s: &photoscrub::Scan| {
+        s.findings
+            .iter()
+            .filter(|f| f.tag == "EmbeddedJPEGMetadata")
+            .count()
+    };
+    assert_eq!(embedded(&s), 200, "{:?}", &s.findings[..4]);
+
+    // 700 KB naming 20,000 items: 2 million findings (455 MB) if listed.
+    let bytes = heif_jpeg_items(20_000, 1024);
+    let o = hostile("20,000 JPEG items", &bytes);
+    let s = o.scan.expect("many items scan");
+    assert!(s.findings.len() <= 2100, "{} findings", s.findings.len());
+    let more = s.findings.iter().find(|f| f.tag == "MoreFindings");
+    let more = more.expect("the findings past the cap are counted");
+    assert!(
+        more.value.contains(&(2_000_000 - embedded(&s)).to_string()),
+        "{}",
+        more.value
+    );
+    // A JPEG item's own metadata cannot be removed: refused.
+    assert!(
+        matches!(o.scrub, Err(Error::Unsupported(_))),
+        "{:?}",
+        o.scrub.err()
+    );
+
+    // The same over 1 MB of media data: time stays bounded.
+    hostile(
+        "20,000 JPEG items of 1 MB",
+        &heif_jpeg_items(20_000, 1 << 20),
+    );
 }
