@@ -1217,3 +1217,36 @@ fn heif_many_items_over_the_same_bytes_are_bounded() {
         &heif_jpeg_items(20_000, 1 << 20),
     );
 }
+/// IFD0 of `n` ImageDescription entries all pointing at one `len`-byte
+/// value, as a TIFF body.
+fn shared_values(n: usize, len: usize) -> Vec<u8> {
+    let value_at = 8 + 2 + 12 * n + 4;
+    let mut body = (n as u16).to_le_bytes().to_vec();
+    for _ in 0..n {
+        body.extend_from_slice(&0x010Eu16.to_le_bytes());
+        body.extend_from_slice(&ASCII.to_le_bytes());
+        body.extend_from_slice(&(len as u32).to_le_bytes());
+        body.extend_from_slice(&(value_at as u32).to_le_bytes());
+    }
+    body.extend_from_slice(&[0; 4]);
+    body.extend(std::iter::repeat_n(b'a', len));
+    body
+}
+
+#[test]
+fn tiff_entries_sharing_one_value_are_bounded() {
+    let _serial = serial();
+    // 112 KB asking for 100 MB of copied values; 980 KB asking for 20 GB.
+    for (n, len) in [(1000, 100_000), (40_000, 500_000)] {
+        let name = format!("TIFF {n} entries over one {len}-byte value");
+        let o = hostile(&name, &tiff(&shared_values(n, len)));
+        assert_refused(&name, &o);
+    }
+    // In JPEG EXIF: 2,500 entries over one 30 KB value.
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend(tiff(&shared_values(2500, 30_000)));
+    hostile(
+        "EXIF entries over one value",
+        &jpeg_with(&segment(0xE1, &exif)),
+    );
+}
