@@ -55,8 +55,21 @@ const META_STRUCTURE: &[&[u8; 4]] = &[
 /// How much of a JPEG image item is searched for metadata segments.
 const JPEG_HEADERS: usize = 1 << 20;
 
-/// Most bytes an XMP item may inflate to.
-const MAX_INFLATED: usize = 64 << 20;
+/// Most bytes an XMP item may inflate to. The packets phones and libheif
+/// write are a few KB, and even XMP carrying embedded depth or gain-map
+/// images stays in the low MB, so 16 MB is generous; an item that inflates
+/// further is refused as damaged (fail closed). Inflating up to the cap may
+/// briefly hold about twice its size, so a few KB of hostile input costs at
+/// most ~32 MB (64 MB let it reach 127 MB).
+const MAX_INFLATED: usize = 16 << 20;
+
+/// At most this many findings of items are listed; the rest are counted by
+/// category. Many items may share the same bytes: 700 KB of `iinf`/`iloc`
+/// naming 20,000 items over one small JPEG with 100 comments made 2 million
+/// findings (455 MB). Real files have a handful of metadata items.
+const MAX_ITEM_FINDINGS: usize = 2000;
+/// At most this many distinct locations are listed.
+const MAX_LOCATIONS: usize = 64;
 
 /// Canon's CR3 metadata box under `moov`.
 const CANON_UUID: [u8; 16] = [
@@ -163,8 +176,15 @@ impl Item {
             .collect()
     }
 
-    /// The first `max` bytes of the item's data.
-    fn head(&self, data: &[u8], max: usize) -> Vec<u8> {
+    /// The first `max` bytes of the item's data; borrowed when the first
+    /// extent holds them (as it almost always does), so that thousands of
+    /// items over the same bytes do not each copy `max` bytes.
+    fn head<'a>(&self, data: &'a [u8], max: usize) -> std::borrow::Cow<'a, [u8]> {
+        if let Some(first) = self.extents.first().and_then(|e| data.get(e.range.clone())) {
+            if first.len() >= max || self.extents.len() == 1 {
+                return first[..first.len().min(max)].into();
+            }
+        }
         let mut out = Vec::new();
         for e in &self.extents {
             let bytes = data.get(e.range.clone()).unwrap_or(&[]);
@@ -174,7 +194,7 @@ impl Item {
                 break;
             }
         }
-        out
+        out.into()
     }
 
     fn is_blank(&self, data: &[u8]) -> bool {
@@ -979,8 +999,27 @@ fn is_zero(bytes: &[u8]) -> bool {
 pub fn scan(data: &[u8]) -> Result<Scan, Error> {
     let heif = Heif::parse(data)?;
     let mut scan = heif.scan_rendering();
+    let mut more = [0usize; Category::ALL.len()];
     for item in &heif.items {
-        scan.extend(heif.scan_item(item)?);
+        let found = heif.scan_item(item)?;
+        for f in found.findings {
+            if scan.findings.len() < MAX_ITEM_FINDINGS {
+                scan.push(f);
+            } else {
+                more[f.category as usize] += 1;
+            }
+        }
+        for l in found.locations {
+            if scan.locations.len() < MAX_LOCATIONS && !scan.locations.contains(&l) {
+                scan.locations.push(l);
+            }
+        }
+    }
+    for c in Category::ALL {
+        if more[c as usize] > 0 {
+            let value = format!("and {} more found in the items", more[c as usize]);
+            scan.push(finding(c, "HEIF items", "MoreFindings", value));
+        }
     }
     scan.extend(heif.scan_properties());
     scan.extend(heif.scan_boxes());

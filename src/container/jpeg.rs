@@ -25,6 +25,11 @@ const SOS: u8 = 0xDA;
 const COM: u8 = 0xFE;
 const APP0: u8 = 0xE0;
 const MAX_PAYLOAD: usize = 65533;
+/// Most MPF images whose own metadata is read. Phones write two to four
+/// (primary, gain map, depth map, preview); a 64 KB index can list 4,000
+/// entries over the same bytes, each a full parse of them. Images past the
+/// cap are still reported, as trailer data, and dropped like all of it.
+const MAX_MPF_IMAGES: usize = 64;
 
 const XMP_SIGNATURE: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 const EXTENDED_XMP_SIGNATURE: &[u8] = b"http://ns.adobe.com/xmp/extension/\0";
@@ -221,14 +226,19 @@ fn classify(marker: u8, payload: &[u8]) -> Block {
 /// Everything a JPEG would tell a stranger, from every block in it and in
 /// the images appended after it.
 pub fn scan(data: &[u8]) -> Result<Scan, Error> {
-    scan_prefixed(data, "")
+    scan_jpeg(&Jpeg::parse(data)?, "")
 }
 
-fn scan_prefixed(data: &[u8], prefix: &str) -> Result<Scan, Error> {
-    scan_jpeg(&Jpeg::parse(data)?, prefix)
-}
-
+/// The primary image's scan, with its MPF images'.
 fn scan_jpeg(jpeg: &Jpeg, prefix: &str) -> Result<Scan, Error> {
+    scan_image(jpeg, prefix, true)
+}
+
+/// `mpf_images`: whether to read the images the MPF index lists. Only the
+/// first image of a file has an MP index (CIPA DC-007: the others carry MP
+/// attributes only), and reading the indexes of listed images too would let
+/// a few KB of images, each listing the next ones twice, take 2^n scans.
+fn scan_image(jpeg: &Jpeg, prefix: &str, mpf_images: bool) -> Result<Scan, Error> {
     let data = jpeg.data;
     let mut scan = Scan::default();
     let mut extended_xmp = Vec::new();
@@ -246,7 +256,7 @@ fn scan_jpeg(jpeg: &Jpeg, prefix: &str) -> Result<Scan, Error> {
         ));
     }
     scan.extend(scan_photoshop(jpeg, prefix)?);
-    scan.extend(scan_trailer(jpeg, prefix));
+    scan.extend(scan_trailer(jpeg, prefix, mpf_images));
     Ok(scan)
 }
 
@@ -388,12 +398,18 @@ fn assemble_extended_xmp(chunks: &[&[u8]]) -> Vec<u8> {
 }
 
 /// Findings for everything after EOI: MPF images (with what their own
-/// metadata says) and any other trailing data.
-fn scan_trailer(jpeg: &Jpeg, prefix: &str) -> Scan {
+/// metadata says, if `with_mpf` and at most [`MAX_MPF_IMAGES`] of them) and
+/// any other trailing data.
+fn scan_trailer(jpeg: &Jpeg, prefix: &str, with_mpf: bool) -> Scan {
     let mut scan = Scan::default();
     let trailer = jpeg.trailer();
     let mut covered = Vec::new();
-    for (n, range, kind) in mpf_images(jpeg) {
+    let images = if with_mpf {
+        mpf_images(jpeg)
+    } else {
+        Vec::new()
+    };
+    for (n, range, kind) in images.into_iter().take(MAX_MPF_IMAGES) {
         let block = format!("{prefix}MPF image {n}");
         let size = range.len();
         scan.push(Finding::new(
@@ -402,7 +418,8 @@ fn scan_trailer(jpeg: &Jpeg, prefix: &str) -> Scan {
             &format!("MPImage{n}"),
             format!("{kind}, {size} bytes"),
         ));
-        match scan_prefixed(&jpeg.data[range.clone()], &format!("{block} ")) {
+        let image = Jpeg::parse(&jpeg.data[range.clone()]);
+        match image.and_then(|image| scan_image(&image, &format!("{block} "), false)) {
             Ok(inner) => scan.extend(inner),
             Err(e) => scan.push(Finding::new(
                 Category::Preview,

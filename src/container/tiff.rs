@@ -145,6 +145,13 @@ const RAW_MAGIC: &[u16] = &[0x0055, 0x4F52, 0x5352];
 const MAX_IFDS: usize = 4096;
 /// SubIFDs inside SubIFDs are followed this deep.
 const MAX_DEPTH: usize = 4;
+/// Directories are written with their values copied, once per entry, so
+/// entries that point at the same bytes multiply them: a 1 MB TIFF of
+/// 40,000 entries over one 500 KB value asked for 20 GB. Distinct values
+/// cannot add up to more than the file; this much more is allowed for
+/// entries that share a small value (two resolutions pointing at one
+/// rational, say).
+const SHARED_VALUE_SLACK: usize = 1 << 20;
 
 // ---------------------------------------------------------------------------
 // Bytes in either order.
@@ -792,7 +799,21 @@ fn write_ifd(out: &mut Vec<u8>, ifd: &OutIfd, order: Order) -> Result<(u32, usiz
 }
 
 /// Appends the directories as a chain and points the header at the first.
-fn write_chain(out: &mut Vec<u8>, ifds: &[OutIfd], order: Order) -> Result<(), Error> {
+/// Writes `ifds` as the chain of top-level directories; refuses values
+/// that add up to more than the input's `input_len` allows (see
+/// [`SHARED_VALUE_SLACK`]).
+fn write_chain(
+    out: &mut Vec<u8>,
+    ifds: &[OutIfd],
+    order: Order,
+    input_len: usize,
+) -> Result<(), Error> {
+    let values: usize = ifds.iter().map(value_bytes).sum();
+    if values > input_len.saturating_add(SHARED_VALUE_SLACK) {
+        return Err(Error::malformed(format!(
+            "the TIFF's tags point at {values} bytes of values in a {input_len}-byte file: many entries share the same bytes"
+        )));
+    }
     let mut link = 4;
     for ifd in ifds {
         let (at, next) = write_ifd(out, ifd, order)?;
@@ -800,6 +821,16 @@ fn write_chain(out: &mut Vec<u8>, ifds: &[OutIfd], order: Order) -> Result<(), E
         link = next;
     }
     Ok(())
+}
+
+/// The bytes of every value written for `ifd` and its sub-directories.
+fn value_bytes(ifd: &OutIfd) -> usize {
+    let own: usize = ifd.entries.iter().map(|e| e.bytes.len()).sum();
+    own + ifd
+        .children
+        .iter()
+        .map(|(_, c)| value_bytes(c))
+        .sum::<usize>()
 }
 
 fn write_header(out: &mut [u8], order: Order) {
@@ -925,7 +956,12 @@ impl Tiff<'_> {
     fn metadata_only(&self, node: &Node) -> Result<Vec<u8>, Error> {
         let mut out = vec![0; 8];
         write_header(&mut out, self.order);
-        write_chain(&mut out, &[self.copy_all(node)], self.order)?;
+        write_chain(
+            &mut out,
+            &[self.copy_all(node)],
+            self.order,
+            self.data.len(),
+        )?;
         Ok(out)
     }
 
@@ -1161,7 +1197,7 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut out = blank_copy(data, &image);
     write_header(&mut out, tiff.order);
-    write_chain(&mut out, &ifds, tiff.order)?;
+    write_chain(&mut out, &ifds, tiff.order, data.len())?;
     Ok(out)
 }
 
@@ -1303,7 +1339,7 @@ mod tests {
                 .collect(),
             children: Vec::new(),
         };
-        write_chain(&mut out, &[ifd], order).unwrap();
+        write_chain(&mut out, &[ifd], order, usize::MAX).unwrap();
         out
     }
 

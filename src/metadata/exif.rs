@@ -20,6 +20,86 @@ pub fn tiff_bytes(payload: &[u8]) -> &[u8] {
     payload.strip_prefix(JPEG_SIGNATURE).unwrap_or(payload)
 }
 
+/// kamadak-exif copies every tag's value, once per entry, so entries that
+/// point at the same bytes multiply them: 63 KB of JPEG EXIF with 2,500
+/// entries over one 30 KB value made it allocate 73 MB, and a 1 MB EXIF
+/// item or chunk could ask for gigabytes. Distinct values cannot add up to
+/// more than the block; this much more is allowed for entries that share a
+/// small value (two resolutions pointing at one rational, say).
+const SHARED_VALUE_SLACK: usize = 1 << 20;
+
+/// Most directories an EXIF block may have. Real ones have IFD0, IFD1 and
+/// the EXIF, GPS and Interop directories; kamadak-exif would follow a chain
+/// of thousands, each directory read once but each a chance to copy values.
+const MAX_IFDS: usize = 64;
+
+/// The bytes of tag values (out of line and inside the block) that the
+/// directories of `tiff` point at — IFD0 and those after it, and the EXIF,
+/// GPS and Interop directories — counted once per entry, as kamadak-exif
+/// copies them; `None` if there are more than [`MAX_IFDS`] directories.
+/// Stops quietly at anything malformed: kamadak-exif reports that.
+fn value_bytes(tiff: &[u8]) -> Option<usize> {
+    let little = match tiff.get(..4) {
+        Some(b"II*\0") => true,
+        Some(b"MM\0*") => false,
+        _ => return Some(0),
+    };
+    let u16_at = |at: usize| -> Option<usize> {
+        let b: [u8; 2] = tiff.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(usize::from(if little {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        }))
+    };
+    let u32_at = |at: usize| -> Option<usize> {
+        let b: [u8; 4] = tiff.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if little {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        } as usize)
+    };
+    let mut total = 0usize;
+    let mut todo: Vec<usize> = u32_at(4).into_iter().collect();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(at) = todo.pop() {
+        if at == 0 || !seen.insert(at) {
+            continue;
+        }
+        if seen.len() > MAX_IFDS {
+            return None;
+        }
+        let Some(count) = u16_at(at) else { continue };
+        for i in 0..count {
+            let e = at + 2 + 12 * i;
+            let (Some(tag), Some(typ), Some(n)) = (u16_at(e), u16_at(e + 2), u32_at(e + 4)) else {
+                break;
+            };
+            let size: usize = match typ {
+                1 | 2 | 6 | 7 => 1,
+                3 | 8 => 2,
+                4 | 9 | 11 | 13 => 4,
+                5 | 10 | 12 => 8,
+                _ => 0,
+            };
+            let bytes = size.saturating_mul(n);
+            let inside = bytes <= 4
+                || u32_at(e + 8)
+                    .and_then(|o| o.checked_add(bytes))
+                    .is_some_and(|end| end <= tiff.len());
+            if inside {
+                total = total.saturating_add(bytes);
+            }
+            if matches!(tag, 0x8769 | 0x8825 | 0xA005) {
+                todo.extend(u32_at(e + 8));
+            }
+        }
+        todo.extend(u32_at(at + 2 + 12 * count));
+    }
+    Some(total)
+}
+
 /// A parsed EXIF block.
 pub struct Exif {
     inner: exif::Exif,
@@ -43,6 +123,20 @@ impl Exif {
     pub fn parse(tiff: &[u8]) -> Result<Exif, Error> {
         let damaged =
             |e: &dyn std::fmt::Display| Error::Malformed(format!("EXIF block is damaged ({e})"));
+        match value_bytes(tiff) {
+            None => {
+                return Err(damaged(&format!(
+                    "more than {MAX_IFDS} directories"
+                )))
+            }
+            Some(values) if values > tiff.len().saturating_add(SHARED_VALUE_SLACK) => {
+                return Err(damaged(&format!(
+                    "its tags point at {values} bytes of values in {} bytes: many entries share the same bytes",
+                    tiff.len()
+                )))
+            }
+            Some(_) => {}
+        }
         let result = exif::Reader::new()
             .continue_on_error(true)
             .read_raw(tiff.to_vec());
