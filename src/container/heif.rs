@@ -953,7 +953,8 @@ fn parse_iloc_entry(
 }
 
 /// Metadata items are zeroed or overwritten: none may share a byte with an
-/// image item.
+/// image item, nor with another metadata item (or another extent of its
+/// own): rewriting one would change the other behind its back.
 fn check_overlaps(items: &[Item]) -> Result<(), Error> {
     let mut image: Vec<(Range<usize>, u32)> = items
         .iter()
@@ -977,6 +978,22 @@ fn check_overlaps(items: &[Item]) -> Result<(), Error> {
                     item.id
                 )));
             }
+        }
+    }
+    let mut metadata: Vec<(Range<usize>, u32)> = items
+        .iter()
+        .filter(|i| i.role != Role::Image)
+        .flat_map(|i| i.extents.iter().map(move |e| (e.range.clone(), i.id)))
+        .filter(|(r, _)| !r.is_empty())
+        .collect();
+    metadata.sort_by_key(|(r, _)| r.start);
+    for pair in metadata.windows(2) {
+        // Sorted by start and non-empty: if no neighbours overlap, no two do.
+        let ((a, a_id), (b, b_id)) = (&pair[0], &pair[1]);
+        if b.start < a.end {
+            return Err(Error::malformed(format!(
+                "metadata items {a_id} and {b_id} share bytes"
+            )));
         }
     }
     Ok(())

@@ -1,0 +1,10 @@
+//! The GIF container module, called directly: the input reaches the
+//! parser even when sniffing would not call it GIF.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use photoscrub::Format;
+
+fuzz_target!(|data: &[u8]| {
+    photoscrub_fuzz::container(Format::Gif, data);
+});

@@ -1,0 +1,10 @@
+//! The JXL container module, called directly: the input reaches the
+//! parser even when sniffing would not call it JXL.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use photoscrub::Format;
+
+fuzz_target!(|data: &[u8]| {
+    photoscrub_fuzz::container(Format::Jxl, data);
+});
