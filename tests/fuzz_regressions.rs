@@ -72,7 +72,8 @@ fn container(format: Format, data: &[u8]) {
             let _ = container::inspect(format, &out);
         }
         if let Ok(cleaned) = container::clean(format, data, &policy) {
-            let _ = photoscrub::verify::verify(format, &cleaned, &policy);
+            let output = cleaned.output.to_vec(data);
+            let _ = photoscrub::verify::verify(format, &output, &cleaned.image_data, &policy);
         }
     }
 }
