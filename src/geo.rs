@@ -225,30 +225,20 @@ pub struct Point {
 /// (single linkage). Every point is in exactly one cluster; clusters are
 /// returned largest first.
 pub fn clusters(points: &[Point]) -> Vec<Cluster> {
-    let mut group: Vec<usize> = (0..points.len()).collect();
-    fn root(group: &mut [usize], mut i: usize) -> usize {
-        while group[i] != i {
-            group[i] = group[group[i]];
-            i = group[i];
-        }
-        i
-    }
-    for i in 0..points.len() {
-        for j in i + 1..points.len() {
-            let d = distance_km(
-                (points[i].lat, points[i].lon),
-                (points[j].lat, points[j].lon),
-            );
-            if d <= CLUSTER_KM {
-                let (a, b) = (root(&mut group, i), root(&mut group, j));
-                group[a] = b;
+    let mut group = Groups::new(points.len());
+    let grid = Grid::of(points);
+    for (i, p) in points.iter().enumerate() {
+        for j in grid.near(p.lat, p.lon).filter(|&j| j > i) {
+            if group.root(i) != group.root(j)
+                && distance_km((p.lat, p.lon), (points[j].lat, points[j].lon)) <= CLUSTER_KM
+            {
+                group.join(i, j);
             }
         }
     }
     let mut by_root: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for i in 0..points.len() {
-        let r = root(&mut group, i);
-        by_root.entry(r).or_default().push(i);
+        by_root.entry(group.root(i)).or_default().push(i);
     }
     let mut out: Vec<Cluster> = by_root
         .into_values()
@@ -256,6 +246,93 @@ pub fn clusters(points: &[Point]) -> Vec<Cluster> {
         .collect();
     out.sort_by_key(|c| std::cmp::Reverse(c.members.len()));
     out
+}
+
+/// Union-find over point indices.
+struct Groups(Vec<usize>);
+
+impl Groups {
+    fn new(n: usize) -> Groups {
+        Groups((0..n).collect())
+    }
+
+    fn root(&mut self, mut i: usize) -> usize {
+        while self.0[i] != i {
+            self.0[i] = self.0[self.0[i]];
+            i = self.0[i];
+        }
+        i
+    }
+
+    fn join(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.root(a), self.root(b));
+        self.0[a] = b;
+    }
+}
+
+/// Points bucketed in cells at least [`CLUSTER_KM`] wide and high, so every
+/// point within that distance of another is in its cell or a neighbouring
+/// one: clustering a year of photos compares neighbours, not all pairs.
+struct Grid {
+    cells: std::collections::HashMap<(i64, i64), Vec<usize>>,
+}
+
+/// Degrees of latitude per cell: a degree is at least 110.5 km, so 110
+/// leaves a margin.
+const CELL_LAT: f64 = CLUSTER_KM / 110.0;
+
+impl Grid {
+    fn of(points: &[Point]) -> Grid {
+        let mut cells: std::collections::HashMap<(i64, i64), Vec<usize>> = Default::default();
+        for (i, p) in points.iter().enumerate() {
+            let row = Grid::row(p.lat);
+            cells
+                .entry((row, Grid::column(row, p.lon)))
+                .or_default()
+                .push(i);
+        }
+        Grid { cells }
+    }
+
+    fn row(lat: f64) -> i64 {
+        (lat / CELL_LAT).floor() as i64
+    }
+
+    /// How many columns row `row` has: cells at least [`CLUSTER_KM`] wide
+    /// at the row's poleward edge; near the poles one column.
+    fn columns(row: i64) -> i64 {
+        let edge = ((row as f64).abs() + 1.0) * CELL_LAT;
+        if edge >= 85.0 {
+            return 1;
+        }
+        let cell_lon = CLUSTER_KM / (110.0 * edge.to_radians().cos());
+        ((360.0 / cell_lon).floor() as i64).max(1)
+    }
+
+    fn column(row: i64, lon: f64) -> i64 {
+        let n = Grid::columns(row);
+        (((lon + 180.0) / 360.0 * n as f64).floor() as i64).clamp(0, n - 1)
+    }
+
+    /// The points in the cells around `lat`, `lon` (wrapping at ±180°).
+    fn near(&self, lat: f64, lon: f64) -> impl Iterator<Item = usize> + '_ {
+        let row = Grid::row(lat);
+        let mut keys = Vec::with_capacity(9);
+        for r in row - 1..=row + 1 {
+            let n = Grid::columns(r);
+            let c = Grid::column(r, lon);
+            for dc in -1..=1 {
+                let key = (r, (c + dc).rem_euclid(n));
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys.into_iter()
+            .filter_map(|k| self.cells.get(&k))
+            .flatten()
+            .copied()
+    }
 }
 
 fn cluster_of(points: &[Point], members: Vec<usize>) -> Cluster {
@@ -449,5 +526,72 @@ mod place_tests {
             2,
             "1.1 km apart is not the same place"
         );
+    }
+
+    /// The clusters of the all-pairs single linkage, as sorted member lists:
+    /// the definition the grid must agree with.
+    fn all_pairs(points: &[Point]) -> Vec<Vec<usize>> {
+        let mut group = Groups::new(points.len());
+        for i in 0..points.len() {
+            for j in i + 1..points.len() {
+                let (a, b) = (
+                    (points[i].lat, points[i].lon),
+                    (points[j].lat, points[j].lon),
+                );
+                if distance_km(a, b) <= CLUSTER_KM {
+                    group.join(i, j);
+                }
+            }
+        }
+        let mut by_root: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for i in 0..points.len() {
+            by_root.entry(group.root(i)).or_default().push(i);
+        }
+        let mut out: Vec<Vec<usize>> = by_root.into_values().collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn grid_clusters_equal_all_pairs_linkage() {
+        // A small deterministic generator: chains and clumps around places
+        // in the middle latitudes, across the antimeridian and near a pole.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let centres = [
+            (52.37, 4.89),
+            (-33.87, 151.21),
+            (0.5, 179.9995),
+            (0.5, -179.9995),
+            (89.9, 10.0),
+            (-87.0, -120.0),
+        ];
+        let mut points = Vec::new();
+        for _ in 0..1500 {
+            let (lat, lon) = centres[(next() * centres.len() as f64) as usize];
+            // Within about ±1 km, most pairs near the 150 m threshold.
+            let lat = (lat + (next() - 0.5) * 0.018).clamp(-90.0, 90.0);
+            let mut lon = lon + (next() - 0.5) * 0.018 / lat.to_radians().cos().max(0.05);
+            if lon > 180.0 {
+                lon -= 360.0;
+            } else if lon < -180.0 {
+                lon += 360.0;
+            }
+            points.push(point(lat, lon, "2024-01-01"));
+        }
+        let mut grid: Vec<Vec<usize>> = clusters(&points).into_iter().map(|c| c.members).collect();
+        grid.sort();
+        let expected = all_pairs(&points);
+        assert!(
+            expected.len() > 20 && expected.len() < 1400,
+            "{} clusters: a test with no linkage proves little",
+            expected.len()
+        );
+        assert_eq!(grid, expected);
     }
 }
