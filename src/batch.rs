@@ -757,7 +757,12 @@ fn clean(
     let format = crate::detect(bytes)?;
     let cleaned = crate::container::clean(format, bytes, &options.policy)?;
     let (target, in_place) = target_of(job, file, output)?;
-    let staged = write::stage(target, (file, bytes), &cleaned.output)?;
+    let write_options = WriteOptions {
+        force: options.force || in_place,
+        sync: in_place,
+        backup: in_place && options.backup,
+    };
+    let staged = write::stage(target, (file, bytes), &cleaned.output, write_options)?;
     let after = {
         let written = staged.bytes()?;
         let after = verify::verify(format, &written, &cleaned.image_data, &options.policy)?;
@@ -767,11 +772,6 @@ fn clean(
         after
     };
     let scan = cleaned.before.marked_against(&after);
-    let write_options = WriteOptions {
-        force: options.force || in_place,
-        sync: in_place,
-        backup: in_place && options.backup,
-    };
     if scan.any_removed() {
         let _: Written = staged.commit(&job.input, target, write_options)?;
         return Ok((Status::Cleaned, Some(target.to_path_buf()), scan));
@@ -783,7 +783,7 @@ fn clean(
     // An already-clean file is copied as it is, not as rebuilt.
     let mut whole = crate::container::Pieces::default();
     whole.push_input(0..bytes.len());
-    let copy = write::stage(target, (file, bytes), &whole)?;
+    let copy = write::stage(target, (file, bytes), &whole, write_options)?;
     if copy.bytes()?[..] != *bytes {
         return Err(Error::Unverified(
             "the file changed while it was being cleaned".into(),

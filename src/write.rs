@@ -57,8 +57,29 @@ impl std::ops::Deref for StagedBytes {
 /// in place: [`Staged::bytes`] shows exactly what was written, for
 /// verification, and [`Staged::commit`] renames it into place.
 pub struct Staged {
-    tmp: tempfile::NamedTempFile,
+    tmp: Temp,
     len: usize,
+}
+
+/// Where a staged file lives until it is committed.
+enum Temp {
+    /// `.photoscrub-<pid>-<random>.tmp`, renamed over the output.
+    Named(tempfile::NamedTempFile),
+    /// An unnamed file (`O_TMPFILE`) in the output folder, linked in under
+    /// the output's name: one change to the folder instead of a create and
+    /// a rename (workers cleaning into one folder contend for its lock),
+    /// and nothing to leave behind after a crash. Used for new copies
+    /// (no `force`, `sync` or `backup`) where the filesystem can.
+    Unnamed(File),
+}
+
+impl Temp {
+    fn file(&self) -> &File {
+        match self {
+            Temp::Named(tmp) => tmp.as_file(),
+            Temp::Unnamed(file) => file,
+        }
+    }
 }
 
 /// Writes the cleaned file described by `pieces` to a temporary file in
@@ -66,15 +87,23 @@ pub struct Staged {
 /// with `copy_file_range` from `source` (the open input, whose bytes are
 /// `input`), so the image data does not pass through this process again
 /// and the cleaned file is never assembled in memory.
+/// `options` are those the file will be committed with.
 pub fn stage(
     output: &Path,
     (source, input): (&File, &[u8]),
     pieces: &Pieces,
+    options: WriteOptions,
 ) -> Result<Staged, Error> {
     let io = |what: &str, e: std::io::Error| io_error(what, output, e);
-    let tmp = temp_file_in(folder_of(output))
-        .map_err(|e| io("cannot create a temporary file next to", e))?;
-    write_all_pieces(tmp.as_file(), source, input, pieces).map_err(|e| io("cannot write", e))?;
+    let dir = folder_of(output);
+    let plain = !(options.force || options.sync || options.backup);
+    let tmp = match plain.then(|| unnamed_file_in(dir)).flatten() {
+        Some(file) => Temp::Unnamed(file),
+        None => Temp::Named(
+            temp_file_in(dir).map_err(|e| io("cannot create a temporary file next to", e))?,
+        ),
+    };
+    write_all_pieces(tmp.file(), source, input, pieces).map_err(|e| io("cannot write", e))?;
     Ok(Staged {
         tmp,
         len: pieces.len(),
@@ -89,16 +118,16 @@ impl Staged {
         let bytes = if self.len <= MAP_FROM {
             use std::os::unix::fs::FileExt;
             let mut buf = vec![0; self.len];
-            let n = self.tmp.as_file().read_at(&mut buf, 0).map_err(io)?;
+            let n = self.tmp.file().read_at(&mut buf, 0).map_err(io)?;
             buf.truncate(n);
             StagedBytes::Read(buf)
         } else {
             // SAFETY: the file is our own fresh temporary file, which
             // nothing else writes or truncates while the map lives.
-            StagedBytes::Mapped(unsafe { memmap2::Mmap::map(self.tmp.as_file()) }.map_err(io)?)
+            StagedBytes::Mapped(unsafe { memmap2::Mmap::map(self.tmp.file()) }.map_err(io)?)
         };
         if bytes.len() != self.len
-            || self.tmp.as_file().metadata().map_err(io)?.len() != self.len as u64
+            || self.tmp.file().metadata().map_err(io)?.len() != self.len as u64
         {
             return Err(Error::Unverified(format!(
                 "{} of {} bytes were written",
@@ -119,19 +148,98 @@ impl Staged {
         output: &Path,
         options: WriteOptions,
     ) -> Result<Written, Error> {
-        if !options.force && fs::symlink_metadata(output).is_ok() {
-            if same_content(self.tmp.as_file(), output).unwrap_or(false) {
-                return Ok(Written::Unchanged);
-            }
-            return Err(Error::Io(format!(
-                "{} already exists with other content (use --force to replace it)",
-                output.display()
-            )));
-        }
         if !options.sync && self.len >= EARLY_WRITEBACK {
-            start_writeback(self.tmp.as_file());
+            start_writeback(self.tmp.file());
         }
-        commit(self.tmp, original, output, folder_of(output), options)
+        let io = |what: &str, e: std::io::Error| io_error(what, output, e);
+        match self.tmp {
+            Temp::Unnamed(file) => {
+                copy_attributes(original, &file)
+                    .map_err(|e| io("cannot set permissions or times of", e))?;
+                match link_into_place(&file, output) {
+                    Ok(()) => Ok(Written::New),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        already_there(&file, output)
+                    }
+                    Err(e) => Err(io("cannot put the cleaned file in place at", e)),
+                }
+            }
+            Temp::Named(tmp) if !options.force && fs::symlink_metadata(output).is_ok() => {
+                already_there(tmp.as_file(), output)
+            }
+            Temp::Named(tmp) => commit(tmp, original, output, folder_of(output), options),
+        }
+    }
+}
+
+/// An output already exists where `file` was to go: fine if it holds the
+/// same bytes, refused otherwise (`--force` replaces it).
+fn already_there(file: &File, output: &Path) -> Result<Written, Error> {
+    if same_content(file, output).unwrap_or(false) {
+        return Ok(Written::Unchanged);
+    }
+    Err(Error::Io(format!(
+        "{} already exists with other content (use --force to replace it)",
+        output.display()
+    )))
+}
+
+/// An unnamed file in `dir` (`O_TMPFILE`), or `None` where the kernel,
+/// the filesystem or a missing `/proc` rule it out.
+fn unnamed_file_in(dir: &Path) -> Option<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        static PROC_FD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if !*PROC_FD.get_or_init(|| Path::new("/proc/self/fd").is_dir()) {
+            return None;
+        }
+        fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_TMPFILE)
+            .open(dir)
+            .ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// Gives the unnamed `file` the name `output`, never replacing a file there
+/// (`AlreadyExists` if one is).
+fn link_into_place(file: &File, output: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::io::AsRawFd;
+        let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+        let to = CString::new(output.as_os_str().as_bytes())?;
+        // SAFETY: both paths are valid NUL-terminated strings that outlive
+        // the call.
+        let r = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (file, output);
+        Err(std::io::ErrorKind::Unsupported.into())
     }
 }
 
@@ -711,7 +819,7 @@ mod tests {
     ) -> Result<Written, Error> {
         let source = File::open(original).unwrap();
         let pieces = Pieces::from(bytes.to_vec());
-        stage(output, (&source, b"old"), &pieces)?.commit(original, output, options)
+        stage(output, (&source, b"old"), &pieces, options)?.commit(original, output, options)
     }
 
     #[test]
@@ -769,7 +877,7 @@ mod tests {
         pieces.push_new(b"MIDDLE");
         pieces.push_input(190_000..200_000);
         let output = dir.path().join("b.jpg");
-        let staged = stage(&output, (&source, &input), &pieces).unwrap();
+        let staged = stage(&output, (&source, &input), &pieces, WriteOptions::default()).unwrap();
         let expected = pieces.to_vec(&input);
         assert_eq!(&staged.bytes().unwrap()[..], &expected[..]);
         assert!(!output.exists(), "nothing is in place before the commit");
@@ -777,7 +885,28 @@ mod tests {
         assert_eq!(written.unwrap(), Written::New);
         assert_eq!(fs::read(&output).unwrap(), expected);
         // A staged file that is never committed leaves nothing behind.
-        drop(stage(&output.with_extension("x"), (&source, &input), &pieces).unwrap());
+        let named = WriteOptions {
+            force: true,
+            ..WriteOptions::default()
+        };
+        drop(
+            stage(
+                &output.with_extension("x"),
+                (&source, &input),
+                &pieces,
+                named,
+            )
+            .unwrap(),
+        );
+        drop(
+            stage(
+                &output.with_extension("y"),
+                (&source, &input),
+                &pieces,
+                WriteOptions::default(),
+            )
+            .unwrap(),
+        );
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
