@@ -881,6 +881,11 @@ mod tests {
         let expected = pieces.to_vec(&input);
         assert_eq!(&staged.bytes().unwrap()[..], &expected[..]);
         assert!(!output.exists(), "nothing is in place before the commit");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "a new copy is staged in an unnamed file (O_TMPFILE): no name in the folder yet"
+        );
         let written = staged.commit(&original, &output, WriteOptions::default());
         assert_eq!(written.unwrap(), Written::New);
         assert_eq!(fs::read(&output).unwrap(), expected);
