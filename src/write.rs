@@ -667,41 +667,7 @@ pub fn patch_file(file: &File, patches: &[Patch]) -> std::io::Result<()> {
 /// could be copied (the source shrank).
 pub fn copy_file(source: &File, dest: &File, len: u64) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom};
-    let mut done = 0u64;
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::io::AsRawFd;
-        let (fd_in, fd_out) = (source.as_raw_fd(), dest.as_raw_fd());
-        while done < len {
-            let mut off_in = done as libc::loff_t;
-            let mut off_out = done as libc::loff_t;
-            let want = (len - done).min(1 << 30) as usize;
-            // SAFETY: both descriptors are open for the lifetime of the call
-            // and the offsets are valid pointers to local variables.
-            let n =
-                unsafe { libc::copy_file_range(fd_in, &mut off_in, fd_out, &mut off_out, want, 0) };
-            if n > 0 {
-                done += n as u64;
-                continue;
-            }
-            if n == 0 {
-                break;
-            }
-            let err = std::io::Error::last_os_error();
-            match err.raw_os_error() {
-                Some(libc::EINTR) => continue,
-                Some(
-                    libc::ENOSYS
-                    | libc::EXDEV
-                    | libc::EINVAL
-                    | libc::EOPNOTSUPP
-                    | libc::EPERM
-                    | libc::EBADF,
-                ) => break,
-                _ => return Err(err),
-            }
-        }
-    }
+    let mut done = copy_range(source, 0, dest, 0, len)?;
     if done < len {
         let (mut from, mut to) = (source, dest);
         from.seek(SeekFrom::Start(done))?;
