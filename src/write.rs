@@ -302,10 +302,7 @@ fn write_all_pieces(
                 out.write_all_at(rest, at + copied)?;
             }
         }
-        at += match piece {
-            Piece::New(bytes) => bytes.len() as u64,
-            Piece::Input(range) => range.len() as u64,
-        };
+        at += piece.len() as u64;
     }
     Ok(())
 }

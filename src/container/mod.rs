@@ -131,13 +131,7 @@ impl Pieces {
 
     /// The length of the cleaned file.
     pub fn len(&self) -> usize {
-        self.0
-            .iter()
-            .map(|p| match p {
-                Piece::New(bytes) => bytes.len(),
-                Piece::Input(range) => range.len(),
-            })
-            .sum()
+        self.0.iter().map(Piece::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -154,6 +148,20 @@ impl Pieces {
             }
         }
         out
+    }
+}
+
+impl Piece {
+    /// How many bytes of the cleaned file this piece is.
+    pub fn len(&self) -> usize {
+        match self {
+            Piece::New(bytes) => bytes.len(),
+            Piece::Input(range) => range.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
