@@ -7,7 +7,7 @@
 //! MP4), which shows each parser's fixed cost per file. No disk I/O is
 //! measured here: `benches/batch.py` times whole batches on disk.
 
-use photoscrub::Policy;
+use photoscrub_core::Policy;
 use std::io::Cursor;
 use std::sync::OnceLock;
 
@@ -58,7 +58,7 @@ fn scan_4mb_jpeg(bencher: divan::Bencher) {
     let photo = photo();
     bencher
         .counter(divan::counter::BytesCount::of_slice(photo))
-        .bench(|| photoscrub::scan(divan::black_box(photo)).unwrap());
+        .bench(|| photoscrub_core::scan(divan::black_box(photo)).unwrap());
 }
 
 #[divan::bench]
@@ -67,7 +67,7 @@ fn scrub_4mb_jpeg(bencher: divan::Bencher) {
     let policy = Policy::default();
     bencher
         .counter(divan::counter::BytesCount::of_slice(photo))
-        .bench(|| photoscrub::scrub(divan::black_box(photo), &policy).unwrap());
+        .bench(|| photoscrub_core::scrub(divan::black_box(photo), &policy).unwrap());
 }
 
 /// Every container format, from a committed fixture with metadata.
@@ -89,10 +89,10 @@ fn scrub_fixture(bencher: divan::Bencher, name: &str) {
     let policy = Policy::default();
     // Every fixture has something to remove: a benchmark of a refusal would
     // measure nothing.
-    assert!(photoscrub::scrub(&bytes, &policy)
+    assert!(photoscrub_core::scrub(&bytes, &policy)
         .unwrap()
         .removed_anything());
     bencher
         .counter(divan::counter::BytesCount::of_slice(&bytes))
-        .bench(|| photoscrub::scrub(divan::black_box(&bytes), &policy).unwrap());
+        .bench(|| photoscrub_core::scrub(divan::black_box(&bytes), &policy).unwrap());
 }

@@ -1,11 +1,12 @@
 //! Walk the inputs, clean or check every file in parallel, with progress.
 
-use crate::findings::Scan;
-use crate::policy::Policy;
-use crate::sniff::{self, Format};
+use crate::input::FileSource;
 use crate::write::{self, WriteOptions, Written};
-use crate::{verify, Error};
 use indicatif::{ProgressBar, ProgressStyle};
+use photoscrub_core::findings::Scan;
+use photoscrub_core::policy::Policy;
+use photoscrub_core::sniff::{self, Format};
+use photoscrub_core::{verify, Error, Plan, Source};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -128,17 +129,6 @@ enum Planned {
     Skipped,
 }
 
-/// Checks or cleans every file under `paths` and keeps every report.
-pub fn run(paths: &[PathBuf], options: &Options) -> Batch {
-    let mut files = Vec::new();
-    let skipped = run_with(paths, options, |report| files.push(report));
-    Batch {
-        files,
-        skipped,
-        checked: options.mode == Mode::Check,
-    }
-}
-
 /// How many finished reports may wait for a slower file before them; this
 /// bounds the memory of a run, whatever its number of files.
 const REORDER_WINDOW: usize = 256;
@@ -240,7 +230,7 @@ fn guarded(item: &Planned, options: &Options) -> Option<FileReport> {
         Planned::Job(job) => {
             let run = std::panic::AssertUnwindSafe(|| process(job, options));
             std::panic::catch_unwind(run).unwrap_or_else(|_| {
-                let error = Error::Io(format!(
+                let error = Error::io(format!(
                     "internal error while reading {} (please report this file)",
                     job.input.display()
                 ));
@@ -269,7 +259,7 @@ fn progress_bar(len: usize, shown: bool) -> ProgressBar {
 /// the folders that will be written.
 fn plan(path: &Path, options: &Options) -> Vec<Planned> {
     let mode = &options.mode;
-    let failed = |p: &Path, e: String| Planned::Failed(FileReport::failed(p, None, &Error::Io(e)));
+    let failed = |p: &Path, e: String| Planned::Failed(FileReport::failed(p, None, &Error::io(e)));
     let planned = match fs::metadata(path) {
         Err(e) => vec![failed(path, format!("cannot read {}: {e}", path.display()))],
         Ok(meta) if meta.is_dir() => plan_folder(path, options),
@@ -303,7 +293,7 @@ fn plan_folder(root: &Path, options: &Options) -> Vec<Planned> {
         return vec![Planned::Failed(FileReport::failed(
             root,
             None,
-            &Error::Io(message),
+            &Error::io(message),
         ))];
     }
     let walker = walkdir::WalkDir::new(root)
@@ -353,7 +343,7 @@ fn plan_folder(root: &Path, options: &Options) -> Vec<Planned> {
                 planned.push(Planned::Failed(FileReport::failed(
                     &path,
                     None,
-                    &Error::Io(message),
+                    &Error::io(message),
                 )));
             }
         }
@@ -374,7 +364,7 @@ fn planned_job(mode: &Mode, base: &Path, relative: &Path, input: &Path) -> Plann
             "no cleaned copy of {} is written: {problem}",
             input.display()
         );
-        return Planned::Failed(FileReport::failed(input, None, &Error::Io(message)));
+        return Planned::Failed(FileReport::failed(input, None, &Error::io(message)));
     }
     Planned::Job(Job {
         input: input.to_path_buf(),
@@ -522,17 +512,24 @@ fn process(job: &Job, options: &Options) -> Option<FileReport> {
 
 /// [`process`], reading a photo into `buffer`.
 fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<FileReport> {
-    let file = match read_if_image(&job.input, buffer) {
-        Ok(Some(Input::Photo(file))) => file,
-        Ok(Some(Input::Video(file))) => return Some(process_video(job, &file, options)),
+    let (file, whole) = match read_if_image(&job.input, buffer) {
+        Ok(Some(Input::Photo(file))) => (file, true),
+        Ok(Some(Input::Video(file))) => (file, false),
         Ok(None) => return None,
         Err(e) => return Some(FileReport::failed(&job.input, None, &e)),
     };
-    let bytes = &buffer[..];
-    let format = sniff::sniff(bytes);
+    let on_disk;
+    let bytes: &[u8] = buffer;
+    let source: &dyn Source = if whole {
+        &bytes
+    } else {
+        on_disk = FileSource::new(&file);
+        &on_disk
+    };
+    let format = photoscrub_core::detect_source(source).ok();
     let result = match options.mode {
-        Mode::Check => check(bytes, options),
-        Mode::Clean(ref output) => clean(job, (&file, bytes), output, options),
+        Mode::Check => check(source, options),
+        Mode::Clean(ref output) => clean(job, (&file, source), output, options),
     };
     Some(match result {
         Ok((status, output, scan)) => FileReport {
@@ -542,10 +539,10 @@ fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<File
             output,
             scan,
             error: None,
-            thumbnail: options
-                .thumbnails
-                .then(|| crate::report::html::thumbnail(bytes))
-                .flatten(),
+            thumbnail: source
+                .as_slice()
+                .filter(|_| options.thumbnails)
+                .and_then(crate::report::html::thumbnail),
         },
         Err(e) => FileReport::failed(&job.input, format, &e),
     })
@@ -561,14 +558,13 @@ fn with_places(mut report: FileReport) -> FileReport {
         .iter_mut()
         .filter(|l| l.invalid.is_none())
     {
-        loc.place = crate::geo::nearest(loc.lat, loc.lon).map(|n| n.describe());
+        loc.place = photoscrub_core::geo::nearest(loc.lat, loc.lon).map(|n| n.describe());
     }
     report
 }
 
-/// A file to process: a photo read whole into the caller's buffer (and its
-/// open file, which the cleaned copy's unchanged ranges are copied from),
-/// or a video left open (videos are never read whole).
+/// A file to process, open: a photo also read whole into the caller's
+/// buffer, or a video, which is read in ranges and never whole.
 enum Input {
     Photo(File),
     Video(File),
@@ -581,7 +577,7 @@ const READ_WHOLE: u64 = 16 << 20;
 /// Reads the whole file into `bytes` (only its first bytes for a video), or
 /// `None` if its first bytes are not a known format.
 fn read_if_image(path: &Path, bytes: &mut Vec<u8>) -> Result<Option<Input>, Error> {
-    let io = |e: std::io::Error| Error::Io(format!("cannot read {}: {e}", path.display()));
+    let io = |e: std::io::Error| Error::io_because(format!("cannot read {}", path.display()), e);
     let mut file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
     let first = if len <= READ_WHOLE {
@@ -593,13 +589,13 @@ fn read_if_image(path: &Path, bytes: &mut Vec<u8>) -> Result<Option<Input>, Erro
     bytes.reserve(len.min(READ_WHOLE) as usize + 1);
     (&mut file).take(first).read_to_end(bytes).map_err(io)?;
     if bytes.is_empty() {
-        return Err(Error::Malformed(format!(
+        return Err(Error::Damaged(format!(
             "{} is empty (0 bytes)",
             path.display()
         )));
     }
     match sniff::sniff(bytes) {
-        None if named_like_media(path) => Err(Error::Malformed(format!(
+        None if named_like_media(path) => Err(Error::Damaged(format!(
             "{} is named like a photo or video, but its content is not one this tool knows",
             path.display()
         ))),
@@ -612,86 +608,6 @@ fn read_if_image(path: &Path, bytes: &mut Vec<u8>) -> Result<Option<Input>, Erro
             Ok(Some(Input::Photo(file)))
         }
     }
-}
-
-/// Checks or cleans one video from its open file: only the box headers,
-/// `moov` and metadata are read; the copy is patched in place.
-fn process_video(job: &Job, file: &File, options: &Options) -> FileReport {
-    let result = match options.mode {
-        Mode::Check => check_video(job, file, options),
-        Mode::Clean(ref output) => clean_video(job, file, output, options),
-    };
-    match result {
-        Ok((status, output, scan)) => FileReport {
-            path: job.input.clone(),
-            format: Some(Format::Video),
-            status,
-            output,
-            scan,
-            error: None,
-            thumbnail: None,
-        },
-        Err(e) => FileReport::failed(&job.input, Some(Format::Video), &e),
-    }
-}
-
-fn check_video(job: &Job, file: &File, options: &Options) -> Result<Outcome, Error> {
-    let video = crate::container::mp4::Video::parse(&file_at(&job.input, file)?)?;
-    let scan = video.scan().judge(&options.policy);
-    let status = if scan.any_removed() {
-        Status::Leaks
-    } else {
-        Status::AlreadyClean
-    };
-    Ok((status, None, scan))
-}
-
-fn file_at<'a>(
-    path: &Path,
-    file: &'a File,
-) -> Result<crate::container::isobmff::FileAt<'a>, Error> {
-    crate::container::isobmff::FileAt::new(file)
-        .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))
-}
-
-/// Writes a patched copy of a video (or patches a copy and renames it over
-/// the original with `--in-place`), verified before it is committed.
-fn clean_video(
-    job: &Job,
-    file: &File,
-    output: &Output,
-    options: &Options,
-) -> Result<Outcome, Error> {
-    use crate::container::mp4;
-    let (target, in_place) = target_of(job, file, output)?;
-    let video = mp4::Video::parse(&file_at(&job.input, file)?)?;
-    let before = video.scan();
-    let patches = video.patches(&options.policy)?;
-    if patches.is_empty() && in_place {
-        return Ok((Status::AlreadyClean, None, before));
-    }
-    let write_options = WriteOptions {
-        force: options.force || in_place,
-        sync: in_place,
-        backup: in_place && options.backup,
-    };
-    let mut after = None;
-    let _: Written =
-        write::write_patched(&job.input, file, target, &patches, write_options, |tmp| {
-            after = Some(mp4::verify(
-                &video,
-                &file_at(target, tmp)?,
-                &options.policy,
-            )?);
-            Ok(())
-        })?;
-    let scan = before.marked_against(&after.unwrap_or_default());
-    let status = if scan.any_removed() {
-        Status::Cleaned
-    } else {
-        Status::AlreadyClean
-    };
-    Ok((status, Some(target.to_path_buf()), scan))
 }
 
 /// File extensions of photos and videos: such a file with unknown content
@@ -710,8 +626,10 @@ fn named_like_media(path: &Path) -> bool {
 
 type Outcome = (Status, Option<PathBuf>, Scan);
 
-fn check(bytes: &[u8], options: &Options) -> Result<Outcome, Error> {
-    let scan = crate::scan(bytes)?.judge(&options.policy);
+fn check(source: &dyn Source, options: &Options) -> Result<Outcome, Error> {
+    let scan = photoscrub_core::inspect(source)?
+        .scan
+        .judge(&options.policy);
     let status = if scan.any_removed() {
         Status::Leaks
     } else {
@@ -730,8 +648,8 @@ fn target_of<'a>(job: &'a Job, input: &File, output: &Output) -> Result<(&'a Pat
         .expect("clean jobs have an output path");
     let in_place = *output == Output::InPlace;
     if !in_place && is_same_file(input, target) {
-        return Err(Error::Io(
-            "the output would overwrite the original (use --in-place to clean originals)".into(),
+        return Err(Error::io(
+            "the output would overwrite the original (use --in-place to clean originals)",
         ));
     }
     Ok((target, in_place))
@@ -746,32 +664,28 @@ fn is_same_file(file: &File, path: &Path) -> bool {
     }
 }
 
-/// Cleans one photo: the cleaned file is staged next to its output, the
-/// staged bytes are verified against the input, and only then committed.
+/// Cleans one photo or video: the cleaned file is staged next to its
+/// output, what was staged is verified against the input, and only then
+/// committed.
 fn clean(
     job: &Job,
-    (file, bytes): (&File, &[u8]),
+    (file, source): (&File, &dyn Source),
     output: &Output,
     options: &Options,
 ) -> Result<Outcome, Error> {
-    let format = crate::detect(bytes)?;
-    let cleaned = crate::container::clean(format, bytes, &options.policy)?;
+    let plan = photoscrub_core::plan(source, &options.policy)?;
     let (target, in_place) = target_of(job, file, output)?;
     let write_options = WriteOptions {
         force: options.force || in_place,
         sync: in_place,
         backup: in_place && options.backup,
     };
-    let staged = write::stage(target, (file, bytes), &cleaned.output, write_options)?;
-    let after = {
-        let written = staged.bytes()?;
-        let after = verify::verify(format, &written, &cleaned.image_data, &options.policy)?;
-        if options.decode_check {
-            verify::decode_identical(format, bytes, &written)?;
-        }
-        after
-    };
-    let scan = cleaned.before.marked_against(&after);
+    let staged = write::stage(target, (file, source), &plan.output, write_options)?;
+    let after = staged.verify(&plan, source, &options.policy)?;
+    if options.decode_check {
+        decode_check(&plan, source, &staged)?;
+    }
+    let scan = plan.input.scan.clone().marked_against(&after);
     if scan.any_removed() {
         let _: Written = staged.commit(&job.input, target, write_options)?;
         return Ok((Status::Cleaned, Some(target.to_path_buf()), scan));
@@ -781,10 +695,10 @@ fn clean(
         return Ok((Status::AlreadyClean, None, scan));
     }
     // An already-clean file is copied as it is, not as rebuilt.
-    let mut whole = crate::container::Pieces::default();
-    whole.push_input(0..bytes.len());
-    let copy = write::stage(target, (file, bytes), &whole, write_options)?;
-    if copy.bytes()?[..] != *bytes {
+    let mut whole = photoscrub_core::Pieces::default();
+    whole.push_input(0..source.size());
+    let copy = write::stage(target, (file, source), &whole, write_options)?;
+    if !copy.is_copy_of(source)? {
         return Err(Error::Unverified(
             "the file changed while it was being cleaned".into(),
         ));
@@ -793,13 +707,23 @@ fn clean(
     Ok((Status::AlreadyClean, Some(target.to_path_buf()), scan))
 }
 
+/// `--verify decode`: decodes the input and the staged output and requires
+/// identical pixels (photos the `image` crate can decode).
+fn decode_check(plan: &Plan, source: &dyn Source, staged: &write::Staged) -> Result<(), Error> {
+    let Some(input) = source.as_slice() else {
+        return Ok(());
+    };
+    let written = staged.bytes()?;
+    verify::decode_identical(plan.input.format, input, &written)
+}
+
 /// Checks or cleans one file read from standard input; returns the report
 /// and, when cleaning succeeded, the bytes for standard output.
 pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>>) {
     let path = PathBuf::from("-");
     let format = sniff::sniff(bytes);
     let result = match options.mode {
-        Mode::Check => check(bytes, options).map(|outcome| (outcome, None)),
+        Mode::Check => check(&bytes, options).map(|outcome| (outcome, None)),
         Mode::Clean(_) => clean_bytes(bytes, options),
     };
     match result {
@@ -823,7 +747,7 @@ pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>
 }
 
 fn clean_bytes(bytes: &[u8], options: &Options) -> Result<(Outcome, Option<Vec<u8>>), Error> {
-    let scrubbed = crate::scrub(bytes, &options.policy)?;
+    let scrubbed = photoscrub_core::scrub(bytes, &options.policy)?;
     if options.decode_check {
         verify::decode_identical(scrubbed.format, bytes, &scrubbed.bytes)?;
     }

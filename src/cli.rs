@@ -1,9 +1,9 @@
 //! Command-line arguments and exit codes; the work is done by the library.
 
+use crate::batch::{self, Batch, Mode, Options, Output, Status};
+use crate::report::{self, Colour, Detail, Reporter, Style};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use photoscrub::batch::{self, Batch, Mode, Options, Output, Status};
-use photoscrub::report::{self, Colour, Detail, Reporter, Style};
-use photoscrub::{Category, Policy};
+use photoscrub_core::{Category, Policy};
 use std::ffi::OsString;
 use std::fs::File;
 
@@ -135,7 +135,7 @@ fn run_watch(args: WatchArgs) -> i32 {
     } else {
         Policy::only(&args.only)
     };
-    let config = photoscrub::watch::Config {
+    let config = crate::watch::Config {
         policy,
         decode_check: args.verify == Some(Verify::Decode),
         jobs: args.jobs.unwrap_or(0),
@@ -146,16 +146,16 @@ fn run_watch(args: WatchArgs) -> i32 {
         exec: args
             .exec
             .map(|cmd| cmd.split_whitespace().map(String::from).collect()),
-        ..photoscrub::watch::Config::new(args.inbox, args.out)
+        ..crate::watch::Config::new(args.inbox, args.out)
     };
-    match photoscrub::watch::run(&config) {
+    match crate::watch::run(&config) {
         Ok(summary) if config.once && summary.any_failed() => FAILED,
         Ok(_) => OK,
         Err(e) => {
             eprintln!("photoscrub: {e}");
             match e {
-                photoscrub::watch::Error::Usage(_) => USAGE,
-                photoscrub::watch::Error::Io(_) => FAILED,
+                crate::watch::Error::Usage(_) => USAGE,
+                crate::watch::Error::Io(_) => FAILED,
             }
         }
     }

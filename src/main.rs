@@ -1,6 +1,12 @@
-//! The `photoscrub` command: parse arguments, run, exit with a code.
+//! The `photoscrub` command: parse arguments, run, exit with a code. The
+//! engine is the `photoscrub-core` crate; this crate owns all I/O.
 
+mod batch;
 mod cli;
+mod input;
+mod report;
+mod watch;
+mod write;
 
 fn main() {
     let code = match cli::run() {

@@ -46,11 +46,11 @@
 //!   temporary files are removed on the next start.
 
 use crate::batch::{self, FileReport, Mode, Options, Output, Status};
-use crate::findings::Category;
-use crate::policy::Policy;
 use crate::report;
 use notify_debouncer_full::notify::RecursiveMode;
 use notify_debouncer_full::DebounceEventResult;
+use photoscrub_core::findings::Category;
+use photoscrub_core::policy::Policy;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};

@@ -5,8 +5,8 @@
 //! and modification time, and is renamed into place. An existing different
 //! file is never replaced without `force`.
 
-use crate::container::{Piece, Pieces};
-use crate::Error;
+use crate::input::FileSource;
+use photoscrub_core::{Error, Piece, Pieces, Plan, Policy, Scan, Source};
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::Read;
@@ -35,7 +35,7 @@ pub struct WriteOptions {
 }
 
 /// Staged files up to this size are read back rather than mapped.
-const MAP_FROM: usize = 1 << 20;
+const MAP_FROM: u64 = 1 << 20;
 
 /// The bytes of a staged file, as [`Staged::bytes`] got them.
 pub enum StagedBytes {
@@ -58,7 +58,7 @@ impl std::ops::Deref for StagedBytes {
 /// verification, and [`Staged::commit`] renames it into place.
 pub struct Staged {
     tmp: Temp,
-    len: usize,
+    len: u64,
 }
 
 /// Where a staged file lives until it is committed.
@@ -84,13 +84,13 @@ impl Temp {
 
 /// Writes the cleaned file described by `pieces` to a temporary file in
 /// the folder of `output`: new bytes with positioned writes, input ranges
-/// with `copy_file_range` from `source` (the open input, whose bytes are
-/// `input`), so the image data does not pass through this process again
+/// with `copy_file_range` from `source` (the open input, which `input`
+/// reads), so the image data does not pass through this process again
 /// and the cleaned file is never assembled in memory.
 /// `options` are those the file will be committed with.
 pub fn stage(
     output: &Path,
-    (source, input): (&File, &[u8]),
+    (source, input): (&File, &dyn Source),
     pieces: &Pieces,
     options: WriteOptions,
 ) -> Result<Staged, Error> {
@@ -110,14 +110,61 @@ pub fn stage(
     })
 }
 
+/// Above this size a staged file is verified through positioned reads
+/// (a video: only its structure is read back), not mapped whole.
+const VERIFY_WHOLE: u64 = 1 << 30;
+
 impl Staged {
+    /// Verifies the staged file, as it is on disk, as the cleaned form of
+    /// `input` under `plan` (see [`photoscrub_core::verify`]).
+    pub fn verify(&self, plan: &Plan, input: &dyn Source, policy: &Policy) -> Result<Scan, Error> {
+        if input.as_slice().is_some() && self.len <= VERIFY_WHOLE {
+            let written = self.bytes()?;
+            return photoscrub_core::verify(plan, input, &written[..], policy);
+        }
+        let written = FileSource::new(self.tmp.file());
+        if written.size() != self.len {
+            return Err(Error::Unverified(format!(
+                "{} of {} bytes were written",
+                written.size(),
+                self.len
+            )));
+        }
+        photoscrub_core::verify(plan, input, &written, policy)
+    }
+
+    /// Whether the staged file holds exactly the bytes of `input`.
+    pub fn is_copy_of(&self, input: &dyn Source) -> Result<bool, Error> {
+        if let Some(bytes) = input.as_slice() {
+            return Ok(self.bytes()?[..] == *bytes);
+        }
+        let written = FileSource::new(self.tmp.file());
+        let read = |e| Error::io_because("cannot read back the copy", e);
+        let (mut a, mut b) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+        let len = input.size();
+        if written.size() != len {
+            return Ok(false);
+        }
+        let mut at = 0;
+        while at < len {
+            let n = (len - at).min(a.len() as u64) as usize;
+            input.read_exact_at(&mut a[..n], at).map_err(read)?;
+            written.read_exact_at(&mut b[..n], at).map_err(read)?;
+            if a[..n] != b[..n] {
+                return Ok(false);
+            }
+            at += n as u64;
+        }
+        Ok(true)
+    }
+
     /// The bytes as they are on disk: mapped read-only, or read into memory
     /// when the file is small (a map costs more than a small read there).
     pub fn bytes(&self) -> Result<StagedBytes, Error> {
-        let io = |e: std::io::Error| Error::Io(format!("cannot read back the cleaned file: {e}"));
+        let io = |e: std::io::Error| Error::io(format!("cannot read back the cleaned file: {e}"));
         let bytes = if self.len <= MAP_FROM {
             use std::os::unix::fs::FileExt;
-            let mut buf = vec![0; self.len];
+            let mut buf = vec![0; self.len as usize];
             let n = self.tmp.file().read_at(&mut buf, 0).map_err(io)?;
             buf.truncate(n);
             StagedBytes::Read(buf)
@@ -126,8 +173,8 @@ impl Staged {
             // nothing else writes or truncates while the map lives.
             StagedBytes::Mapped(unsafe { memmap2::Mmap::map(self.tmp.file()) }.map_err(io)?)
         };
-        if bytes.len() != self.len
-            || self.tmp.file().metadata().map_err(io)?.len() != self.len as u64
+        if bytes.len() as u64 != self.len
+            || self.tmp.file().metadata().map_err(io)?.len() != self.len
         {
             return Err(Error::Unverified(format!(
                 "{} of {} bytes were written",
@@ -178,7 +225,7 @@ fn already_there(file: &File, output: &Path) -> Result<Written, Error> {
     if same_content(file, output).unwrap_or(false) {
         return Ok(Written::Unchanged);
     }
-    Err(Error::Io(format!(
+    Err(Error::io(format!(
         "{} already exists with other content (use --force to replace it)",
         output.display()
     )))
@@ -245,7 +292,7 @@ fn link_into_place(file: &File, output: &Path) -> std::io::Result<()> {
 
 /// Staged files from this size on are handed to the disk as soon as they
 /// are committed.
-const EARLY_WRITEBACK: usize = 1 << 20;
+const EARLY_WRITEBACK: u64 = 1 << 20;
 
 /// Asks the kernel to start writing `file` to disk now, without waiting:
 /// a batch then writes while it cleans instead of leaving gigabytes of
@@ -282,29 +329,60 @@ fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     }
 }
 
-/// Writes `pieces` into the empty file `out`: new bytes with `pwrite`,
-/// input ranges with `copy_file_range` (falling back to writing them from
-/// `input` where the kernel or filesystem cannot).
+/// Writes `pieces` into the empty file `out`: new bytes and zeros with
+/// `pwrite`, input ranges with `copy_file_range` (falling back to reading
+/// them through `input` where the kernel or filesystem cannot).
 fn write_all_pieces(
     out: &File,
     source: &File,
-    input: &[u8],
+    input: &dyn Source,
     pieces: &Pieces,
 ) -> std::io::Result<()> {
     use std::os::unix::fs::FileExt;
+    static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
     let mut at = 0u64;
     for piece in pieces.pieces() {
         match piece {
             Piece::New(bytes) => out.write_all_at(bytes, at)?,
             Piece::Input(range) => {
-                let copied = copy_range(source, range.start as u64, out, at, range.len() as u64)?;
-                let rest = &input[range.start + copied as usize..range.end];
-                out.write_all_at(rest, at + copied)?;
+                let len = range.end - range.start;
+                let copied = copy_range(source, range.start, out, at, len)?;
+                let mut buf = Vec::new();
+                let mut done = copied;
+                while done < len {
+                    let n = (len - done).min(1 << 20) as usize;
+                    buf.resize(n, 0);
+                    input
+                        .read_exact_at(&mut buf, range.start + done)
+                        .map_err(|e| changed_while_read(e, range.start + done))?;
+                    out.write_all_at(&buf, at + done)?;
+                    done += n as u64;
+                }
+            }
+            Piece::Zeros(len) => {
+                let mut done = 0;
+                while done < *len {
+                    let n = (*len - done).min(ZEROS.len() as u64) as usize;
+                    out.write_all_at(&ZEROS[..n], at + done)?;
+                    done += n as u64;
+                }
             }
         }
-        at += piece.len() as u64;
+        at += piece.len();
     }
     Ok(())
+}
+
+/// A read of the input that ran short means the file shrank since it was
+/// parsed.
+fn changed_while_read(e: std::io::Error, at: u64) -> std::io::Error {
+    if e.kind() != std::io::ErrorKind::UnexpectedEof {
+        return e;
+    }
+    std::io::Error::new(
+        e.kind(),
+        format!("the input ends before byte {at}: the file changed while being read"),
+    )
 }
 
 /// Copies up to `len` bytes from `source` at `from` to `dest` at `to` in the
@@ -493,7 +571,7 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     // tempfile wraps its errors (adding the temp file's path) but keeps the
     // kind, so the kind is asked, not the OS error number.
     let full = e.kind() == ErrorKind::StorageFull || e.raw_os_error() == Some(libc::EDQUOT);
-    Error::Io(match e.kind() {
+    Error::io(match e.kind() {
         _ if full => {
             format!("the output disk is full: {what} {path} ({e}); nothing was written there")
         }
@@ -530,7 +608,7 @@ fn make_backup(path: &Path, sync: bool) -> Result<Option<PathBuf>, Error> {
     use std::os::unix::fs::MetadataExt;
     let backup = backup_path(path);
     let fail = |what: &str, e: std::io::Error| {
-        Error::Io(format!(
+        Error::io(format!(
             "{what} {}: {e}; {} was left unchanged",
             backup.display(),
             path.display()
@@ -548,7 +626,7 @@ fn make_backup(path: &Path, sync: bool) -> Result<Option<PathBuf>, Error> {
         if same_file || same_bytes() {
             return Ok(None);
         }
-        return Err(Error::Io(format!(
+        return Err(Error::io(format!(
             "a different backup already exists at {} and is never overwritten; move or delete it first. {} was left unchanged",
             backup.display(),
             path.display()
@@ -601,63 +679,6 @@ fn copy_backup(path: &Path, backup: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// One change to a file of the same length: bytes written or zeroed at an
-/// offset (how videos are cleaned without moving a byte).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Patch {
-    /// Write `bytes` at `at`.
-    Bytes { at: u64, bytes: Vec<u8> },
-    /// Zero `len` bytes from `at`.
-    Zero { at: u64, len: u64 },
-}
-
-impl Patch {
-    /// The bytes the patch changes.
-    pub fn range(&self) -> std::ops::Range<u64> {
-        match self {
-            Patch::Bytes { at, bytes } => *at..at.saturating_add(bytes.len() as u64),
-            Patch::Zero { at, len } => *at..at.saturating_add(*len),
-        }
-    }
-}
-
-/// Applies `patches` in order to bytes in memory; errors if one runs past the end.
-pub fn patch_bytes(data: &mut [u8], patches: &[Patch]) -> Result<(), Error> {
-    for p in patches {
-        let r = p.range();
-        let target = usize::try_from(r.start)
-            .ok()
-            .zip(usize::try_from(r.end).ok())
-            .and_then(|(s, e)| data.get_mut(s..e))
-            .ok_or_else(|| Error::Io(format!("a patch at byte {} runs past the end", r.start)))?;
-        match p {
-            Patch::Bytes { bytes, .. } => target.copy_from_slice(bytes),
-            Patch::Zero { .. } => target.fill(0),
-        }
-    }
-    Ok(())
-}
-
-/// Applies `patches` in order to `file` with positioned writes.
-pub fn patch_file(file: &File, patches: &[Patch]) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
-    for p in patches {
-        match p {
-            Patch::Bytes { at, bytes } => file.write_all_at(bytes, *at)?,
-            Patch::Zero { at, len } => {
-                let mut done = 0;
-                while done < *len {
-                    let n = (*len - done).min(ZEROS.len() as u64) as usize;
-                    file.write_all_at(&ZEROS[..n], at + done)?;
-                    done += n as u64;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Copies all of `source` into the empty file `dest`: with `copy_file_range`
 /// on Linux (no bytes through user space; a reflink where the filesystem
 /// can), else with a plain buffered copy. Errors if fewer than `len` bytes
@@ -680,53 +701,6 @@ pub fn copy_file(source: &File, dest: &File, len: u64) -> std::io::Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Writes a patched copy of `source` (the open file at `original`) to
-/// `output`, atomically: the copy goes to a temporary file in the output
-/// folder, gets `patches`, is handed to `check` (which re-reads it and
-/// refuses it if anything is wrong), gets the original's permissions and
-/// times, and is renamed into place. The memory used does not depend on
-/// the file's size.
-///
-/// An existing output with the same bytes is left alone
-/// ([`Written::Unchanged`]); one with other bytes is replaced only with
-/// `force`.
-pub fn write_patched(
-    original: &Path,
-    source: &File,
-    output: &Path,
-    patches: &[Patch],
-    options: WriteOptions,
-    check: impl FnOnce(&File) -> Result<(), Error>,
-) -> Result<Written, Error> {
-    let io = |what: &str, e: std::io::Error| io_error(what, output, e);
-    let dir = output
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| io("cannot create the folder for", e))?;
-    let exists = fs::symlink_metadata(output).is_ok();
-    let len = source
-        .metadata()
-        .map_err(|e| Error::Io(format!("cannot read {}: {e}", original.display())))?
-        .len();
-    let tmp = create_temp(dir).map_err(|e| io("cannot create a temporary file next to", e))?;
-    copy_file(source, tmp.as_file(), len).map_err(|e| io("cannot copy the original to", e))?;
-    patch_file(tmp.as_file(), patches).map_err(|e| io("cannot write", e))?;
-    check(tmp.as_file())?;
-    if exists {
-        if same_content(tmp.as_file(), output).unwrap_or(false) {
-            return Ok(Written::Unchanged);
-        }
-        if !options.force {
-            return Err(Error::Io(format!(
-                "{} already exists with other content (use --force to replace it)",
-                output.display()
-            )));
-        }
-    }
-    commit(tmp, original, output, dir, options)
 }
 
 /// Whether `file` and the file at `path` hold the same bytes (compared in
@@ -782,7 +756,7 @@ mod tests {
     ) -> Result<Written, Error> {
         let source = File::open(original).unwrap();
         let pieces = Pieces::from(bytes.to_vec());
-        stage(output, (&source, b"old"), &pieces, options)?.commit(original, output, options)
+        stage(output, (&source, &&b"old"[..]), &pieces, options)?.commit(original, output, options)
     }
 
     #[test]
@@ -840,8 +814,14 @@ mod tests {
         pieces.push_new(b"MIDDLE");
         pieces.push_input(190_000..200_000);
         let output = dir.path().join("b.jpg");
-        let staged = stage(&output, (&source, &input), &pieces, WriteOptions::default()).unwrap();
-        let expected = pieces.to_vec(&input);
+        let staged = stage(
+            &output,
+            (&source, &&input[..]),
+            &pieces,
+            WriteOptions::default(),
+        )
+        .unwrap();
+        let expected = pieces.to_vec(&input).unwrap();
         assert_eq!(&staged.bytes().unwrap()[..], &expected[..]);
         assert!(!output.exists(), "nothing is in place before the commit");
         assert_eq!(
@@ -860,7 +840,7 @@ mod tests {
         drop(
             stage(
                 &output.with_extension("x"),
-                (&source, &input),
+                (&source, &&input[..]),
                 &pieces,
                 named,
             )
@@ -869,7 +849,7 @@ mod tests {
         drop(
             stage(
                 &output.with_extension("y"),
-                (&source, &input),
+                (&source, &&input[..]),
                 &pieces,
                 WriteOptions::default(),
             )
@@ -879,51 +859,56 @@ mod tests {
     }
 
     #[test]
-    fn patched_copies_are_checked_before_they_are_committed() {
+    fn a_file_read_at_offsets_is_staged_with_zeros_and_new_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let original = dir.path().join("v.mp4");
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8 + 1).collect();
         fs::write(&original, &data).unwrap();
         fs::set_permissions(&original, fs::Permissions::from_mode(0o604)).unwrap();
         let source = File::open(&original).unwrap();
+        let input = FileSource::new(&source);
         let patches = [
-            Patch::Bytes {
+            photoscrub_core::Patch::Bytes {
                 at: 4,
                 bytes: b"free".to_vec(),
             },
-            Patch::Zero {
+            photoscrub_core::Patch::Zero {
                 at: 100_000,
                 len: 150_000,
             },
         ];
+        let pieces = Pieces::patched(data.len() as u64, &patches).unwrap();
         let mut expected = data.clone();
-        patch_bytes(&mut expected, &patches).unwrap();
+        expected[4..8].copy_from_slice(b"free");
+        expected[100_000..250_000].fill(0);
+        assert_eq!(pieces.to_vec(&data).unwrap(), expected);
         let output = dir.path().join("out/v.mp4");
-        let refuse = |_: &File| Err(Error::Unverified("no".into()));
         let opts = WriteOptions::default();
-        assert!(write_patched(&original, &source, &output, &patches, opts, refuse).is_err());
-        assert!(!output.exists());
-        assert_eq!(fs::read_dir(dir.path().join("out")).unwrap().count(), 0);
-        let mut seen = Vec::new();
-        let check = |f: &File| {
-            use std::os::unix::fs::FileExt;
-            seen.resize(data.len(), 0);
-            f.read_exact_at(&mut seen, 0).unwrap();
-            Ok(())
-        };
-        let written = write_patched(&original, &source, &output, &patches, opts, check);
-        assert_eq!(written.unwrap(), Written::New);
-        assert_eq!(seen, expected);
+        let staged = stage(&output, (&source, &input), &pieces, opts).unwrap();
+        assert!(!staged.is_copy_of(&input).unwrap());
+        assert_eq!(
+            staged.commit(&original, &output, opts).unwrap(),
+            Written::New
+        );
         assert_eq!(fs::read(&output).unwrap(), expected);
         assert_eq!(
             fs::metadata(&output).unwrap().permissions().mode() & 0o777,
             0o604
         );
-        let again = write_patched(&original, &source, &output, &patches, opts, |_| Ok(()));
-        assert_eq!(again.unwrap(), Written::Unchanged);
-        assert!(write_patched(&original, &source, &output, &[], opts, |_| Ok(())).is_err());
+        let again = stage(&output, (&source, &input), &pieces, opts).unwrap();
+        assert_eq!(
+            again.commit(&original, &output, opts).unwrap(),
+            Written::Unchanged
+        );
+        let mut whole = Pieces::default();
+        whole.push_input(0..data.len() as u64);
+        let copy = stage(&output, (&source, &input), &whole, opts).unwrap();
+        assert!(copy.is_copy_of(&input).unwrap());
+        assert!(
+            copy.commit(&original, &output, opts).is_err(),
+            "never replaced without force"
+        );
         assert_eq!(fs::read(&output).unwrap(), expected);
-        assert!(patch_bytes(&mut [0u8; 4], &patches).is_err());
     }
 
     #[test]

@@ -6,12 +6,12 @@
 //!
 //! A file is named `<target>-<what>.bin`; `<target>` is the fuzz target
 //! that found it, and its entry points are called as that target calls
-//! them, besides `photoscrub::scan` and `photoscrub::scrub`.
+//! them, besides `photoscrub_core::scan` and `photoscrub_core::scrub`.
 
-use photoscrub::container::{self, heif, mp4, tiff};
-use photoscrub::metadata::exif::{self, Exif, ImageFacts};
-use photoscrub::metadata::{iptc, mpf, xmp};
-use photoscrub::{write, Category, Format, Policy};
+use photoscrub_core::container::{self, heif, mp4, tiff};
+use photoscrub_core::metadata::exif::{self, Exif, ImageFacts};
+use photoscrub_core::metadata::{iptc, mpf, xmp};
+use photoscrub_core::{Category, Format, Policy};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -47,11 +47,11 @@ fn inputs() -> Vec<PathBuf> {
 
 /// The pipeline as a library user calls it: it may refuse, never panic.
 fn pipeline(data: &[u8]) {
-    let _ = photoscrub::scan(data);
+    let _ = photoscrub_core::scan(data);
     for policy in policies() {
-        if let Ok(once) = photoscrub::scrub(data, &policy) {
+        if let Ok(once) = photoscrub_core::scrub(data, &policy) {
             // What the scrub target asserts: cleaning is idempotent.
-            let twice = photoscrub::scrub(&once.bytes, &policy)
+            let twice = photoscrub_core::scrub(&once.bytes, &policy)
                 .unwrap_or_else(|e| panic!("scrubbing the output fails: {e}"));
             assert!(!twice.removed_anything(), "a second scrub removed more");
             assert!(
@@ -66,14 +66,17 @@ fn pipeline(data: &[u8]) {
 fn container(format: Format, data: &[u8]) {
     let _ = container::scan(format, data);
     let _ = container::image_data(format, data);
-    let _ = container::inspect(format, data);
+    let _ = container::inspect_photo(format, data);
     for policy in policies() {
         if let Ok(out) = container::rebuild(format, data, &policy) {
-            let _ = container::inspect(format, &out);
+            let _ = container::inspect_photo(format, &out);
         }
-        if let Ok(cleaned) = container::clean(format, data, &policy) {
-            let output = cleaned.output.to_vec(data);
-            let _ = photoscrub::verify::verify(format, &output, &cleaned.image_data, &policy);
+        if let Ok(plan) = container::plan_photo(format, data, &policy) {
+            let output = plan
+                .output
+                .to_vec(data)
+                .expect("a plan's pieces lie inside its input");
+            let _ = photoscrub_core::verify(&plan, data, &output[..], &policy);
         }
     }
 }
@@ -85,13 +88,15 @@ fn video(data: &[u8]) {
     };
     let _ = video.scan();
     for policy in policies() {
-        if let Ok(patches) = video.patches(&policy) {
-            let mut out = data.to_vec();
-            write::patch_bytes(&mut out, &patches).expect("a checked patch applies");
-            let _ = mp4::verify(&video, out.as_slice(), &policy);
+        if let Ok(plan) = mp4::plan(data, &policy) {
+            let out = plan
+                .output
+                .to_vec(data)
+                .expect("a plan's pieces lie inside its input");
+            let _ = photoscrub_core::verify(&plan, data, &out[..], &policy);
         }
     }
-    let _ = mp4::image_data(data);
+    let _ = mp4::inspect(data);
 }
 
 /// The metadata readers; the first byte picks one, as in the `metadata` target.

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use photoscrub::{Category, Policy};
+use photoscrub_core::{Category, Policy};
 use std::path::{Path, PathBuf};
 
 const CORPUS: &[&str] = &["derived__iPhone6s_gps.gif"];
@@ -190,25 +190,25 @@ fn truncated_lzw_data_fails_with_no_output() {
     assert_eq!(file["status"], "failed", "{}", report.describe());
     assert!(file["error"].as_str().unwrap().contains("truncated"));
     assert!(!out_dir.join("truncated.gif").exists());
-    let err = photoscrub::scrub(&read(&fixture("gif/truncated.gif")), &Policy::default());
-    assert!(matches!(err, Err(photoscrub::Error::Malformed(_))));
+    let err = photoscrub_core::scrub(&read(&fixture("gif/truncated.gif")), &Policy::default());
+    assert!(matches!(err, Err(photoscrub_core::Error::Damaged(_))));
 }
 
 #[test]
 fn library_scrub_removes_the_xmp_location_and_keeps_image_data() {
     let bytes = read(&fixture("gif/animated.gif"));
-    assert!(!photoscrub::scan(&bytes).unwrap().locations.is_empty());
-    let scrubbed = photoscrub::scrub(&bytes, &Policy::default()).unwrap();
-    let after = photoscrub::scan(&scrubbed.bytes).unwrap();
+    assert!(!photoscrub_core::scan(&bytes).unwrap().locations.is_empty());
+    let scrubbed = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap();
+    let after = photoscrub_core::scan(&scrubbed.bytes).unwrap();
     assert!(after.findings.is_empty(), "{:?}", after.findings);
-    let gif = photoscrub::container::gif::image_data;
+    let gif = photoscrub_core::container::gif::image_data;
     assert_eq!(gif(&bytes).unwrap(), gif(&scrubbed.bytes).unwrap());
 }
 
 #[test]
 fn library_keep_text_keeps_comment_and_plain_text_only() {
     let bytes = read(&fixture("gif/animated.gif"));
-    let scrubbed = photoscrub::scrub(&bytes, &Policy::keep(&[Category::Text])).unwrap();
+    let scrubbed = photoscrub_core::scrub(&bytes, &Policy::keep(&[Category::Text])).unwrap();
     let labels = blocks(&scrubbed.bytes);
     assert!(
         labels.contains(&0xFE) && labels.contains(&0x01),
@@ -216,7 +216,7 @@ fn library_keep_text_keeps_comment_and_plain_text_only() {
     );
     assert!(!contains(&scrubbed.bytes, b"XMP DataXMP"));
     assert!(!contains(&scrubbed.bytes, b"PHOTOAPP"));
-    assert!(photoscrub::scan(&scrubbed.bytes)
+    assert!(photoscrub_core::scan(&scrubbed.bytes)
         .unwrap()
         .locations
         .is_empty());

@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use photoscrub::{Category, Policy};
+use photoscrub_core::{Category, Policy};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -427,7 +427,7 @@ fn items_in_idat_and_iloc_v2_are_rewritten() {
             list_findings(file)
         );
         assert!(has_finding(file, "XMP", "photoshop:City"), "{name}");
-        let rescan = photoscrub::scan(&read(&output)).unwrap();
+        let rescan = photoscrub_core::scan(&read(&output)).unwrap();
         assert!(
             rescan
                 .findings
@@ -620,7 +620,7 @@ fn damaged_files_fail_with_a_clear_error_and_no_output() {
 #[test]
 fn library_scrub_and_stdin_agree() {
     let bytes = read(&heif_fixture("other-items.heic"));
-    let scrubbed = photoscrub::scrub(&bytes, &Policy::default()).unwrap();
+    let scrubbed = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap();
     assert_eq!(scrubbed.bytes.len(), bytes.len());
     assert!(scrubbed.removed_anything());
     let loc = scrubbed
@@ -628,7 +628,7 @@ fn library_scrub_and_stdin_agree() {
         .valid_location()
         .expect("the input's GPS is reported");
     assert!((loc.lat - 52.3702).abs() < 1e-4);
-    let rescan = photoscrub::scan(&scrubbed.bytes).unwrap();
+    let rescan = photoscrub_core::scan(&scrubbed.bytes).unwrap();
     assert!(rescan.locations.is_empty() && !rescan.has_any(|c| c != Category::Rendering));
     let run = run_stdin(["clean", "-"], &bytes);
     run.assert_code(0);
@@ -643,9 +643,9 @@ fn truncated_copies_fail_and_never_panic() {
     let bytes = read(&heif_fixture("exif-xmp.heic"));
     for len in 0..bytes.len() {
         let cut = &bytes[..len];
-        let _ = photoscrub::scan(cut);
+        let _ = photoscrub_core::scan(cut);
         assert!(
-            photoscrub::scrub(cut, &Policy::default()).is_err(),
+            photoscrub_core::scrub(cut, &Policy::default()).is_err(),
             "a copy cut at byte {len} was cleaned"
         );
     }
@@ -669,7 +669,7 @@ fn random_corruptions_never_panic() {
                 let at = next() % bad.len();
                 bad[at] = next() as u8;
             }
-            if let Ok(s) = photoscrub::scrub(&bad, &Policy::default()) {
+            if let Ok(s) = photoscrub_core::scrub(&bad, &Policy::default()) {
                 assert!(s.bytes.len() <= bad.len(), "{name}: the output grew");
             }
         }
@@ -745,8 +745,8 @@ fn copy_fixture_to_path(src: &Path, dst: &Path) {
 fn cr3_scan_reports_location_serials_maker_notes_and_previews() {
     let path = corpus_dir().join("derived__Canon_M50_gps.cr3");
     let bytes = read(&path);
-    assert!(photoscrub::container::heif::is_cr3(&bytes));
-    let scan = photoscrub::container::heif::scan_cr3(&bytes).unwrap();
+    assert!(photoscrub_core::container::heif::is_cr3(&bytes));
+    let scan = photoscrub_core::container::heif::scan_cr3(&bytes).unwrap();
     let loc = scan.valid_location().expect("CMT4 GPS is decoded");
     assert!((loc.lat - 37.786).abs() < 1e-2, "{loc:?}");
     assert!((loc.lon + 122.391).abs() < 1e-2, "{loc:?}");
@@ -769,6 +769,6 @@ fn cr3_scan_reports_location_serials_maker_notes_and_previews() {
     assert_eq!(exif_ifd.block, "EXIF ExifIFD");
     // A CR3 without GPS has no location.
     let plain = read(&corpus_dir().join("exiftool+exiftool__t_images_CanonRaw.cr3"));
-    let scan = photoscrub::container::heif::scan_cr3(&plain).unwrap();
+    let scan = photoscrub_core::container::heif::scan_cr3(&plain).unwrap();
     assert!(scan.valid_location().is_none(), "{:?}", scan.locations);
 }

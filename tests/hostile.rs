@@ -8,8 +8,8 @@
 //! currently allocated and their peak. Each measurement holds a lock, so the
 //! tests in this file are measured one at a time.
 
-use photoscrub::container::mp4::Video;
-use photoscrub::{scan, scrub, Error, Policy};
+use photoscrub_core::container::mp4::Video;
+use photoscrub_core::{scan, scrub, Error, Policy};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -100,8 +100,8 @@ fn measure<T>(f: impl FnOnce() -> T) -> (T, usize, Duration) {
 
 /// What `scan` and `scrub` (default policy) made of a hostile input.
 struct Outcome {
-    scan: Result<photoscrub::Scan, Error>,
-    scrub: Result<photoscrub::Scrubbed, Error>,
+    scan: Result<photoscrub_core::Scan, Error>,
+    scrub: Result<photoscrub_core::Scrubbed, Error>,
     peak: usize,
 }
 
@@ -1184,7 +1184,7 @@ fn heif_many_items_over_the_same_bytes_are_bounded() {
     let _serial = serial();
     // Checks the builder: two items, each reporting the JPEG's comments.
     let s = scan(&heif_jpeg_items(2, 1024)).expect("two JPEG items scan");
-    let embedded = |s: &photoscrub::Scan| {
+    let embedded = |s: &photoscrub_core::Scan| {
         s.findings
             .iter()
             .filter(|f| f.tag == "EmbeddedJPEGMetadata")

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use photoscrub::{Category, Policy};
+use photoscrub_core::{Category, Policy};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -230,17 +230,17 @@ fn broken_containers_fail_with_no_output() {
 
 #[test]
 fn library_scrub_keeps_the_codestream_byte_for_byte() {
-    let jxl = photoscrub::container::jxl::image_data;
+    let jxl = photoscrub_core::container::jxl::image_data;
     for (name, _, _) in VALID {
         let bytes = read(&fixture(&format!("jxl/{name}")));
-        let scrubbed = photoscrub::scrub(&bytes, &Policy::default()).unwrap();
+        let scrubbed = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap();
         assert_eq!(codestream(&scrubbed.bytes), codestream(&bytes), "{name}");
         assert_eq!(
             jxl(&bytes).unwrap(),
             jxl(&scrubbed.bytes).unwrap(),
             "{name}"
         );
-        let after = photoscrub::scan(&scrubbed.bytes).unwrap();
+        let after = photoscrub_core::scan(&scrubbed.bytes).unwrap();
         assert!(after.findings.is_empty(), "{name}: {:?}", after.findings);
     }
 }
@@ -249,14 +249,14 @@ fn library_scrub_keeps_the_codestream_byte_for_byte() {
 fn library_keep_policy_keeps_xmp_and_a_rebuilt_exif() {
     let bytes = read(&fixture("jxl/boxes.jxl"));
     let policy = Policy::only(&[Category::Preview]);
-    let scrubbed = photoscrub::scrub(&bytes, &policy).unwrap();
+    let scrubbed = photoscrub_core::scrub(&bytes, &policy).unwrap();
     let kinds: Vec<String> = boxes(&scrubbed.bytes).into_iter().map(|b| b.0).collect();
     assert_eq!(kinds, ["JXL ", "ftyp", "Exif", "xml ", "jxlc"]);
-    let after = photoscrub::scan(&scrubbed.bytes).unwrap();
+    let after = photoscrub_core::scan(&scrubbed.bytes).unwrap();
     assert!(!after.locations.is_empty(), "the kept EXIF lost its GPS");
     assert!(after.findings.iter().any(|f| f.tag == "photoshop:City"));
-    let time_only = photoscrub::scrub(&bytes, &Policy::keep(&[Category::Time])).unwrap();
-    let after = photoscrub::scan(&time_only.bytes).unwrap();
+    let time_only = photoscrub_core::scrub(&bytes, &Policy::keep(&[Category::Time])).unwrap();
+    let after = photoscrub_core::scan(&time_only.bytes).unwrap();
     assert!(after.findings.iter().any(|f| f.tag == "DateTimeOriginal"));
     assert!(after.locations.is_empty());
     assert!(!contains(&time_only.bytes, b"Haarlem"));
@@ -266,9 +266,9 @@ fn library_keep_policy_keeps_xmp_and_a_rebuilt_exif() {
 fn library_refuses_broken_containers() {
     for (name, why) in BAD {
         let bytes = read(&fixture(&format!("jxl/{name}")));
-        let err = photoscrub::scrub(&bytes, &Policy::default()).unwrap_err();
+        let err = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap_err();
         assert!(
-            matches!(err, photoscrub::Error::Malformed(_)) && err.to_string().contains(why),
+            matches!(err, photoscrub_core::Error::Damaged(_)) && err.to_string().contains(why),
             "{name}: {err}"
         );
     }
@@ -279,8 +279,8 @@ fn every_truncation_is_an_error_never_a_panic() {
     let bytes = read(&fixture("jxl/parts.jxl"));
     for len in 0..bytes.len() {
         let cut = &bytes[..len];
-        let _ = photoscrub::scan(cut);
-        let _ = photoscrub::scrub(cut, &Policy::default());
+        let _ = photoscrub_core::scan(cut);
+        let _ = photoscrub_core::scrub(cut, &Policy::default());
     }
 }
 
@@ -312,8 +312,8 @@ fn mutated_files_never_panic() {
                 let at = next() % bytes.len().min(64 + next() % bytes.len());
                 bytes[at] = next() as u8;
             }
-            let _ = photoscrub::scan(&bytes);
-            let _ = photoscrub::scrub(&bytes, &Policy::default());
+            let _ = photoscrub_core::scan(&bytes);
+            let _ = photoscrub_core::scrub(&bytes, &Policy::default());
         }
     }
 }

@@ -129,7 +129,7 @@ fn every_located_corpus_photo_gets_a_place_and_the_recorded_coordinates() {
 fn tahoe_photo_is_placed_near_truckee() {
     // A fixed point with a known answer: the OpenImageIO sample was taken at
     // 39.3068, -120.3351, on the road between Truckee and Lake Tahoe.
-    let nearest = photoscrub::geo::nearest(39.3067777777778, -120.335069444444).unwrap();
+    let nearest = photoscrub_core::geo::nearest(39.3067777777778, -120.335069444444).unwrap();
     assert_eq!(nearest.country, "United States");
     assert_eq!(nearest.region, "California");
     assert!(nearest.distance_km < 25.0, "{nearest:?}");

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use photoscrub::{Category, Policy};
+use photoscrub_core::{Category, Policy};
 use std::path::{Path, PathBuf};
 
 /// Broken fixtures: each must fail with no output.
@@ -305,23 +305,23 @@ fn broken_pngs_fail_with_no_output() {
 #[test]
 fn library_scrub_removes_every_location_and_keeps_image_data() {
     let bytes = read(&fixture("png/full.png"));
-    let scrubbed = photoscrub::scrub(&bytes, &Policy::default()).unwrap();
+    let scrubbed = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap();
     assert!(scrubbed.removed_anything());
-    assert!(!photoscrub::scan(&bytes).unwrap().locations.is_empty());
-    let after = photoscrub::scan(&scrubbed.bytes).unwrap();
+    assert!(!photoscrub_core::scan(&bytes).unwrap().locations.is_empty());
+    let after = photoscrub_core::scan(&scrubbed.bytes).unwrap();
     assert!(after.locations.is_empty(), "{:?}", after.locations);
     assert!(after
         .findings
         .iter()
         .all(|f| f.category == Category::Rendering));
-    let png = photoscrub::container::png::image_data;
+    let png = photoscrub_core::container::png::image_data;
     assert_eq!(png(&bytes).unwrap(), png(&scrubbed.bytes).unwrap());
 }
 
 #[test]
 fn library_keep_text_keeps_only_plain_text_chunks() {
     let bytes = read(&fixture("png/full.png"));
-    let scrubbed = photoscrub::scrub(&bytes, &Policy::keep(&[Category::Text])).unwrap();
+    let scrubbed = photoscrub_core::scrub(&bytes, &Policy::keep(&[Category::Text])).unwrap();
     let types = chunk_types(&scrubbed.bytes);
     assert_eq!(
         types.iter().filter(|t| *t == "tEXt").count(),
@@ -335,7 +335,7 @@ fn library_keep_text_keeps_only_plain_text_chunks() {
     );
     assert!(contains(&scrubbed.bytes, b"Emma at Oak Street School"));
     assert!(!contains(&scrubbed.bytes, b"Jane Parent"));
-    assert!(photoscrub::scan(&scrubbed.bytes)
+    assert!(photoscrub_core::scan(&scrubbed.bytes)
         .unwrap()
         .locations
         .is_empty());
@@ -345,9 +345,9 @@ fn library_keep_text_keeps_only_plain_text_chunks() {
 fn library_refuses_broken_pngs() {
     for (name, why) in BAD {
         let bytes = read(&fixture(&format!("png/{name}")));
-        let err = photoscrub::scrub(&bytes, &Policy::default()).unwrap_err();
+        let err = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap_err();
         assert!(
-            matches!(err, photoscrub::Error::Malformed(_)) && err.to_string().contains(why),
+            matches!(err, photoscrub_core::Error::Damaged(_)) && err.to_string().contains(why),
             "{name}: {err}"
         );
     }

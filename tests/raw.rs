@@ -8,8 +8,8 @@
 mod common;
 
 use common::*;
-use photoscrub::container::tiff::{is_raw, scan_raw};
-use photoscrub::{Category, Policy, Scan};
+use photoscrub_core::container::tiff::{is_raw, scan_raw};
+use photoscrub_core::{Category, Policy, Scan};
 use std::path::{Path, PathBuf};
 
 const REFUSAL: &str =
@@ -114,8 +114,11 @@ fn raws_are_recognised_and_tiffs_are_not() {
 #[test]
 fn tiny_dng_clean_is_refused() {
     assert_clean_refused(&fixture("tiff/tiny.dng"));
-    let err = photoscrub::scrub(&tiny_dng(), &Policy::default()).unwrap_err();
-    assert!(matches!(err, photoscrub::Error::Unsupported(_)), "{err}");
+    let err = photoscrub_core::scrub(&tiny_dng(), &Policy::default()).unwrap_err();
+    assert!(
+        matches!(err, photoscrub_core::Error::Unsupported(_)),
+        "{err}"
+    );
     assert_eq!(err.to_string(), REFUSAL);
 }
 
@@ -176,14 +179,18 @@ fn orf_and_rw2_are_scanned_and_refused() {
             "{magic:?}: {:?}",
             scan.findings
         );
-        let err = photoscrub::container::tiff::rebuild(&bytes, &Policy::default()).unwrap_err();
+        let err =
+            photoscrub_core::container::tiff::rebuild(&bytes, &Policy::default()).unwrap_err();
         assert_eq!(err.to_string(), REFUSAL);
     }
     // Sniffed as raw already: the library's scan and scrub take the raw path.
     let orf = with_magic(b"IIRO");
-    assert!(photoscrub::scan(&orf).unwrap().valid_location().is_some());
+    assert!(photoscrub_core::scan(&orf)
+        .unwrap()
+        .valid_location()
+        .is_some());
     assert_eq!(
-        photoscrub::scrub(&orf, &Policy::default())
+        photoscrub_core::scrub(&orf, &Policy::default())
             .unwrap_err()
             .to_string(),
         REFUSAL
@@ -247,7 +254,7 @@ fn raf(jpeg: &[u8], declared_len: u32) -> Vec<u8> {
 fn raf_embedded_jpeg_is_scanned_and_the_file_refused() {
     let jpeg = read(&fixture("jpeg/full.jpg"));
     let bytes = raf(&jpeg, jpeg.len() as u32);
-    let scan = photoscrub::scan(&bytes).unwrap();
+    let scan = photoscrub_core::scan(&bytes).unwrap();
     let loc = scan.valid_location().expect("the embedded JPEG's GPS");
     assert!((loc.lat - 52.3702).abs() < 1e-4);
     assert!(scan
@@ -256,7 +263,7 @@ fn raf_embedded_jpeg_is_scanned_and_the_file_refused() {
         .any(|f| f.block == "RAF header" && f.value == "X-T3 TEST"));
     assert!(has_tag(&scan, "Artist"));
     assert_eq!(
-        photoscrub::scrub(&bytes, &Policy::default())
+        photoscrub_core::scrub(&bytes, &Policy::default())
             .unwrap_err()
             .to_string(),
         REFUSAL

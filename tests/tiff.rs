@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use photoscrub::{Category, Policy};
+use photoscrub_core::{Category, Policy};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -390,9 +390,10 @@ fn broken_tiffs_fail_with_no_output() {
 #[test]
 fn bigtiff_is_refused_with_no_output() {
     let bytes = read(&fixture("tiff/bigtiff.tif"));
-    let err = photoscrub::container::tiff::scan(&bytes).unwrap_err();
+    let err = photoscrub_core::container::tiff::scan(&bytes).unwrap_err();
     assert!(
-        matches!(err, photoscrub::Error::Unsupported(_)) && err.to_string().contains("BigTIFF"),
+        matches!(err, photoscrub_core::Error::Unsupported(_))
+            && err.to_string().contains("BigTIFF"),
         "{err}"
     );
     let tmp = tempfile::tempdir().unwrap();
@@ -414,12 +415,12 @@ fn bigtiff_is_refused_with_no_output() {
 
 #[test]
 fn library_scrub_removes_every_location_and_keeps_image_data() {
-    let tiff = photoscrub::container::tiff::image_data;
+    let tiff = photoscrub_core::container::tiff::image_data;
     for name in CLEANED {
         let bytes = read(&fixture(&format!("tiff/{name}")));
-        let scrubbed = photoscrub::scrub(&bytes, &Policy::default()).unwrap();
+        let scrubbed = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap();
         assert!(scrubbed.removed_anything(), "{name}");
-        let after = photoscrub::scan(&scrubbed.bytes).unwrap();
+        let after = photoscrub_core::scan(&scrubbed.bytes).unwrap();
         assert!(after.locations.is_empty(), "{name}: {:?}", after.locations);
         assert!(
             after
@@ -446,8 +447,8 @@ fn library_scrub_removes_every_location_and_keeps_image_data() {
 fn library_keep_time_and_people_keeps_those_tags_only() {
     let bytes = read(&fixture("tiff/full.tif"));
     let policy = Policy::keep(&[Category::Time, Category::People]);
-    let scrubbed = photoscrub::scrub(&bytes, &policy).unwrap();
-    let after = photoscrub::scan(&scrubbed.bytes).unwrap();
+    let scrubbed = photoscrub_core::scrub(&bytes, &policy).unwrap();
+    let after = photoscrub_core::scan(&scrubbed.bytes).unwrap();
     let has = |tag: &str| after.findings.iter().any(|f| f.tag == tag);
     for tag in ["DateTimeOriginal", "DateTime", "Artist", "Copyright"] {
         assert!(has(tag), "{tag} was not kept: {:?}", after.findings);
@@ -468,7 +469,9 @@ fn library_keep_time_and_people_keeps_those_tags_only() {
 #[test]
 fn library_keeps_the_byte_order_and_zeroes_the_old_metadata() {
     let bytes = read(&fixture("tiff/big-endian.tif"));
-    let out = photoscrub::scrub(&bytes, &Policy::default()).unwrap().bytes;
+    let out = photoscrub_core::scrub(&bytes, &Policy::default())
+        .unwrap()
+        .bytes;
     assert_eq!(&out[..4], b"MM\0*");
     for s in [
         "Jane Parent",
@@ -485,9 +488,9 @@ fn library_keeps_the_byte_order_and_zeroes_the_old_metadata() {
 fn library_refuses_broken_tiffs() {
     for (name, why) in BAD {
         let bytes = read(&fixture(&format!("tiff/{name}")));
-        let err = photoscrub::scrub(&bytes, &Policy::default()).unwrap_err();
+        let err = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap_err();
         assert!(
-            matches!(err, photoscrub::Error::Malformed(_)) && err.to_string().contains(why),
+            matches!(err, photoscrub_core::Error::Damaged(_)) && err.to_string().contains(why),
             "{name}: {err}"
         );
     }
@@ -498,8 +501,8 @@ fn every_truncation_is_an_error_never_a_panic() {
     let bytes = read(&fixture("tiff/full.tif"));
     for len in (0..bytes.len()).step_by(7) {
         let cut = &bytes[..len];
-        let _ = photoscrub::scan(cut);
-        let _ = photoscrub::scrub(cut, &Policy::default());
+        let _ = photoscrub_core::scan(cut);
+        let _ = photoscrub_core::scrub(cut, &Policy::default());
     }
 }
 
@@ -559,9 +562,12 @@ fn mutated_tiffs_never_panic() {
                 let at = next() % bytes.len();
                 bytes[at] = next() as u8;
             }
-            let _ = photoscrub::scan(&bytes);
-            if let Ok(s) = photoscrub::scrub(&bytes, &Policy::default()) {
-                assert!(photoscrub::scan(&s.bytes).unwrap().locations.is_empty());
+            let _ = photoscrub_core::scan(&bytes);
+            if let Ok(s) = photoscrub_core::scrub(&bytes, &Policy::default()) {
+                assert!(photoscrub_core::scan(&s.bytes)
+                    .unwrap()
+                    .locations
+                    .is_empty());
             }
         }
     }

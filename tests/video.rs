@@ -570,13 +570,13 @@ fn stdin_and_the_library_give_the_bytes_of_the_file_path() {
         let piped = run_stdin(args!["clean", "-"], &input);
         piped.assert_code(0);
         assert!(piped.stdout == from_file, "{name}: stdin output differs");
-        let scrubbed = photoscrub::scrub(&input, &photoscrub::Policy::default()).unwrap();
+        let scrubbed = photoscrub_core::scrub(&input, &photoscrub_core::Policy::default()).unwrap();
         assert!(
             scrubbed.bytes == from_file,
             "{name}: library output differs"
         );
-        assert_eq!(scrubbed.format, photoscrub::Format::Video);
-        let scan = photoscrub::scan(&from_file).unwrap();
+        assert_eq!(scrubbed.format, photoscrub_core::Format::Video);
+        let scan = photoscrub_core::scan(&from_file).unwrap();
         assert!(scan.findings.is_empty(), "{name}: {:?}", scan.findings);
     }
 }
@@ -584,10 +584,10 @@ fn stdin_and_the_library_give_the_bytes_of_the_file_path() {
 #[test]
 fn truncations_and_bit_flips_never_panic() {
     let data = read(&fixture(&video("gopro-gpmd.mp4")));
-    let policy = photoscrub::Policy::default();
+    let policy = photoscrub_core::Policy::default();
     for len in (0..data.len()).step_by(7) {
-        let _ = photoscrub::scan(&data[..len]);
-        let _ = photoscrub::scrub(&data[..len], &policy);
+        let _ = photoscrub_core::scan(&data[..len]);
+        let _ = photoscrub_core::scrub(&data[..len], &policy);
     }
     let mut state = 0x2545_f491_u32;
     for _ in 0..3000 {
@@ -599,7 +599,7 @@ fn truncations_and_bit_flips_never_panic() {
             let at = state as usize % d.len();
             d[at] ^= (state >> 24) as u8 | 1;
         }
-        if let Ok(s) = photoscrub::scrub(&d, &policy) {
+        if let Ok(s) = photoscrub_core::scrub(&d, &policy) {
             assert_eq!(s.bytes.len(), d.len());
         }
     }

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use photoscrub::{Category, Policy};
+use photoscrub_core::{Category, Policy};
 use std::path::{Path, PathBuf};
 
 /// Broken fixtures and what their error must say.
@@ -252,7 +252,7 @@ fn animated_keeps_every_frame_and_drops_xmp_and_unknown_sub_chunks() {
     assert_eq!(flags(&bytes), ANIMATION | ALPHA);
     assert!(!contains(&bytes, b"XYZW"));
     assert!(findings(&file).iter().any(|f| f["tag"] == "XYZW"));
-    let webp = photoscrub::container::webp::image_data;
+    let webp = photoscrub_core::container::webp::image_data;
     let original = read(&fixture("webp/animated.webp"));
     assert_eq!(webp(&original).unwrap(), webp(&bytes).unwrap());
 }
@@ -279,11 +279,11 @@ fn library_scrub_removes_every_location() {
     for name in ["lossy.webp", "lossless.webp", "alpha.webp", "animated.webp"] {
         let bytes = read(&fixture(&format!("webp/{name}")));
         assert!(
-            !photoscrub::scan(&bytes).unwrap().locations.is_empty(),
+            !photoscrub_core::scan(&bytes).unwrap().locations.is_empty(),
             "{name}"
         );
-        let scrubbed = photoscrub::scrub(&bytes, &Policy::default()).unwrap();
-        let after = photoscrub::scan(&scrubbed.bytes).unwrap();
+        let scrubbed = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap();
+        let after = photoscrub_core::scan(&scrubbed.bytes).unwrap();
         assert!(after.locations.is_empty(), "{name}: {:?}", after.locations);
         assert!(after
             .findings
@@ -296,8 +296,8 @@ fn library_scrub_removes_every_location() {
 #[test]
 fn library_keep_location_keeps_exif_gps_but_not_the_mixed_xmp() {
     let bytes = read(&fixture("webp/lossy.webp"));
-    let scrubbed = photoscrub::scrub(&bytes, &Policy::keep(&[Category::Location])).unwrap();
-    let after = photoscrub::scan(&scrubbed.bytes).unwrap();
+    let scrubbed = photoscrub_core::scrub(&bytes, &Policy::keep(&[Category::Location])).unwrap();
+    let after = photoscrub_core::scan(&scrubbed.bytes).unwrap();
     assert!(!after.locations.is_empty(), "EXIF GPS is kept");
     assert!(!after.has_any(|c| c == Category::People || c == Category::Device));
     // The XMP also names a person: it goes as a whole.
@@ -309,9 +309,9 @@ fn library_keep_location_keeps_exif_gps_but_not_the_mixed_xmp() {
 fn library_refuses_broken_webps() {
     for (name, _) in BAD {
         let bytes = read(&fixture(&format!("webp/{name}")));
-        let err = photoscrub::scrub(&bytes, &Policy::default()).unwrap_err();
+        let err = photoscrub_core::scrub(&bytes, &Policy::default()).unwrap_err();
         assert!(
-            matches!(err, photoscrub::Error::Malformed(_)),
+            matches!(err, photoscrub_core::Error::Damaged(_)),
             "{name}: {err}"
         );
     }

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use photoscrub::container::heif;
-use photoscrub::Format;
+use photoscrub_core::container::heif;
+use photoscrub_core::Format;
 
 fuzz_target!(|data: &[u8]| {
     // Heif and Avif take the same code path; one of them is enough.

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use photoscrub::metadata::exif::{self, Exif, ImageFacts};
-use photoscrub::metadata::{iptc, mpf, xmp};
+use photoscrub_core::metadata::exif::{self, Exif, ImageFacts};
+use photoscrub_core::metadata::{iptc, mpf, xmp};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else {

@@ -4,8 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use photoscrub::container::mp4::{self, Video};
-use photoscrub::write;
+use photoscrub_core::container::mp4::{self, Video};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(video) = Video::parse(data) else {
@@ -14,13 +13,12 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(video.size(), data.len() as u64);
     let _ = video.scan();
     for policy in photoscrub_fuzz::policies() {
-        let Ok(patches) = video.patches(&policy) else {
+        let Ok(plan) = mp4::plan(data, &policy) else {
             continue;
         };
-        let mut out = data.to_vec();
-        // patches() has checked every patch against the length.
-        write::patch_bytes(&mut out, &patches).expect("a checked patch applies");
-        let _ = mp4::verify(&video, out.as_slice(), &policy);
+        // plan() has checked every patch against the length.
+        let out = plan.output.to_vec(data).expect("a plan's pieces lie inside its input");
+        let _ = photoscrub_core::verify(&plan, data, &out[..], &policy);
     }
-    let _ = mp4::image_data(data);
+    let _ = mp4::inspect(data);
 });

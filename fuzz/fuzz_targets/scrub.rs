@@ -7,12 +7,12 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = photoscrub::scan(data);
+    let _ = photoscrub_core::scan(data);
     for policy in photoscrub_fuzz::policies() {
-        let Ok(once) = photoscrub::scrub(data, &policy) else {
+        let Ok(once) = photoscrub_core::scrub(data, &policy) else {
             continue;
         };
-        let twice = match photoscrub::scrub(&once.bytes, &policy) {
+        let twice = match photoscrub_core::scrub(&once.bytes, &policy) {
             Ok(t) => t,
             Err(e) => panic!("scrubbing a scrubbed {} file fails: {e}", once.format),
         };

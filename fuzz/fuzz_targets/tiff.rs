@@ -2,8 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use photoscrub::container::tiff;
-use photoscrub::Format;
+use photoscrub_core::container::tiff;
+use photoscrub_core::Format;
 
 fuzz_target!(|data: &[u8]| {
     photoscrub_fuzz::container(Format::Tiff, data);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use photoscrub::Format;
+use photoscrub_core::Format;
 
 fuzz_target!(|data: &[u8]| {
     photoscrub_fuzz::container(Format::Webp, data);

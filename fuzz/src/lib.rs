@@ -4,8 +4,8 @@
 //! A fuzz input may be rejected (`Err`) anywhere; it must never panic, hang
 //! or make photoscrub allocate without bound.
 
-use photoscrub::container;
-use photoscrub::{Category, Format, Policy};
+use photoscrub_core::container;
+use photoscrub_core::{Category, Format, Policy};
 
 /// The default policy and two user choices (`--keep time,device`,
 /// `--only location`) that take different paths through the rebuilders.
@@ -23,15 +23,15 @@ pub fn policies() -> [Policy; 3] {
 pub fn container(format: Format, data: &[u8]) {
     let _ = container::scan(format, data);
     let _ = container::image_data(format, data);
-    let _ = container::inspect(format, data);
+    let _ = container::inspect_photo(format, data);
     for policy in policies() {
         if let Ok(out) = container::rebuild(format, data, &policy) {
             // The output of a rebuild is parsed again by verify.
-            let _ = container::inspect(format, &out);
+            let _ = container::inspect_photo(format, &out);
         }
-        if let Ok(cleaned) = container::clean(format, data, &policy) {
-            let output = cleaned.output.to_vec(data);
-            let _ = photoscrub::verify::verify(format, &output, &cleaned.image_data, &policy);
+        if let Ok(plan) = container::plan_photo(format, data, &policy) {
+            let output = plan.output.to_vec(data).expect("a plan's pieces lie inside its input");
+            let _ = photoscrub_core::verify(&plan, data, &output[..], &policy);
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use super::{describe_location, main_location, status_word, Summary};
 use crate::batch::{Batch, FileReport};
-use crate::geo;
+use photoscrub_core::geo;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 

@@ -4,8 +4,8 @@
 pub mod html;
 
 use crate::batch::{Batch, FileReport, Status};
-use crate::findings::{Category, Finding, Location};
-use crate::geo;
+use photoscrub_core::findings::{Category, Finding, Location};
+use photoscrub_core::geo;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{self, Write};

@@ -70,7 +70,7 @@ const EARTH_RADIUS_KM: f64 = 6371.0088;
 ///
 /// ```
 /// // Amsterdam to Haarlem is about 18 km.
-/// let d = photoscrub::geo::distance_km((52.3702, 4.8952), (52.3808, 4.6368));
+/// let d = photoscrub_core::geo::distance_km((52.3702, 4.8952), (52.3808, 4.6368));
 /// assert!((d - 17.6).abs() < 0.5);
 /// ```
 pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -158,6 +158,7 @@ impl Nearest {
 
 /// The nearest town to `lat`, `lon`, or `None` for invalid coordinates.
 /// The place data is loaded on first use (about 0.1 s), once per process.
+#[cfg(feature = "places")]
 pub fn nearest(lat: f64, lon: f64) -> Option<Nearest> {
     invalid_reason(lat, lon).is_none().then_some(())?;
     let found = geocoder().search((lat, lon));
@@ -174,12 +175,20 @@ pub fn nearest(lat: f64, lon: f64) -> Option<Nearest> {
     })
 }
 
+/// Without the `places` feature there is no place table: no names.
+#[cfg(not(feature = "places"))]
+pub fn nearest(_lat: f64, _lon: f64) -> Option<Nearest> {
+    None
+}
+
+#[cfg(feature = "places")]
 fn geocoder() -> &'static reverse_geocoder::ReverseGeocoder {
     static GEOCODER: std::sync::OnceLock<reverse_geocoder::ReverseGeocoder> =
         std::sync::OnceLock::new();
     GEOCODER.get_or_init(reverse_geocoder::ReverseGeocoder::new)
 }
 
+#[cfg(feature = "places")]
 fn boundaries() -> &'static country_boundaries::CountryBoundaries {
     static BOUNDARIES: std::sync::OnceLock<country_boundaries::CountryBoundaries> =
         std::sync::OnceLock::new();

@@ -68,14 +68,14 @@ struct Gif<'a> {
 impl<'a> Gif<'a> {
     fn parse(data: &'a [u8]) -> Result<Gif<'a>, Error> {
         if !(data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a")) {
-            return Err(Error::malformed("not a GIF (no GIF87a/GIF89a header)"));
+            return Err(Error::damaged("not a GIF (no GIF87a/GIF89a header)"));
         }
         let packed = *data
             .get(10)
-            .ok_or_else(|| Error::malformed("truncated: the screen descriptor is cut short"))?;
+            .ok_or_else(|| Error::damaged("truncated: the screen descriptor is cut short"))?;
         let screen_end = 13 + colour_table_len(packed);
         if screen_end > data.len() {
-            return Err(Error::malformed(
+            return Err(Error::damaged(
                 "truncated: the global colour table is cut short",
             ));
         }
@@ -96,12 +96,12 @@ impl<'a> Gif<'a> {
                 Some(&IMAGE) => blocks.push(read_image(data, pos)?),
                 Some(&EXTENSION) => blocks.push(read_extension(data, pos)?),
                 Some(&b) => {
-                    return Err(Error::malformed(format!(
+                    return Err(Error::damaged(format!(
                         "unexpected byte 0x{b:02X} at byte {pos} where a block should start"
                     )))
                 }
                 None => {
-                    return Err(Error::malformed(
+                    return Err(Error::damaged(
                         "truncated: the file ends before the GIF trailer",
                     ))
                 }
@@ -127,11 +127,11 @@ fn colour_table_len(packed: u8) -> usize {
 fn read_image(data: &[u8], pos: usize) -> Result<Block, Error> {
     let packed = *data
         .get(pos + 9)
-        .ok_or_else(|| Error::malformed(format!("truncated: image descriptor at byte {pos}")))?;
+        .ok_or_else(|| Error::damaged(format!("truncated: image descriptor at byte {pos}")))?;
     // Descriptor (10), local colour table, LZW minimum code size (1).
     let lzw = pos + 10 + colour_table_len(packed) + 1;
     if lzw > data.len() {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "truncated: image at byte {pos} ends inside its colour table"
         )));
     }
@@ -144,7 +144,7 @@ fn read_image(data: &[u8], pos: usize) -> Result<Block, Error> {
 fn read_extension(data: &[u8], pos: usize) -> Result<Block, Error> {
     let label = *data
         .get(pos + 1)
-        .ok_or_else(|| Error::malformed("truncated: the file ends inside an extension"))?;
+        .ok_or_else(|| Error::damaged("truncated: the file ends inside an extension"))?;
     let end = sub_blocks_end(data, pos + 2)?;
     let kind = match label {
         CONTROL => Kind::Control,
@@ -181,7 +181,7 @@ fn application_id(sub_blocks: &[u8]) -> Option<&[u8]> {
 fn sub_blocks_end(data: &[u8], mut pos: usize) -> Result<usize, Error> {
     loop {
         let len = *data.get(pos).ok_or_else(|| {
-            Error::malformed("truncated: the file ends inside a block of image or extension data")
+            Error::damaged("truncated: the file ends inside a block of image or extension data")
         })?;
         pos += 1 + usize::from(len);
         if len == 0 {

@@ -52,7 +52,7 @@ pub const SNIFF_LEN: usize = 32;
 /// Recognises a format from the first bytes of a file.
 ///
 /// ```
-/// use photoscrub::sniff::{sniff, Format};
+/// use photoscrub_core::sniff::{sniff, Format};
 /// assert_eq!(sniff(b"\xFF\xD8\xFF\xE0\0\x10JFIF\0"), Some(Format::Jpeg));
 /// assert_eq!(sniff(b"hello"), None);
 /// ```

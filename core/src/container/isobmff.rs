@@ -12,6 +12,7 @@
 //! the enclosing box before it is used, every loop is bounded by
 //! [`MAX_BOXES`], every descent by [`MAX_DEPTH`], and nothing panics.
 
+use crate::source::Source;
 use crate::Error;
 use std::ops::Range;
 
@@ -124,14 +125,14 @@ pub fn parse_header(
     let room = limit.saturating_sub(start);
     let avail = &head[..head.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
     let mut r = Reader::new(avail);
-    let cut = |_| Error::malformed(format!("box header at byte {start} is cut short"));
+    let cut = |_| Error::damaged(format!("box header at byte {start} is cut short"));
     let size32 = r.u32().map_err(cut)?;
     let kind: [u8; 4] = r.array().map_err(cut)?;
     let name = kind_name(kind);
     let size = match size32 {
         0 if top_level => room,
         0 => {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "box '{name}' at byte {start} has size 0, allowed only for the last box of a file"
             )))
         }
@@ -145,7 +146,7 @@ pub fn parse_header(
     };
     let header_len = r.position() as u64;
     if size < header_len {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "box '{name}' at byte {start} says it is {size} bytes long, shorter than its header"
         )));
     }
@@ -155,7 +156,7 @@ pub fn parse_header(
         } else {
             "its parent box"
         };
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "box '{name}' at byte {start} says it is {size} bytes long, past the end of {parent} (byte {limit})"
         )));
     }
@@ -246,7 +247,7 @@ impl Iterator for Boxes<'_> {
         self.count += 1;
         if self.count > MAX_BOXES {
             self.done = true;
-            return Some(Err(Error::malformed(format!(
+            return Some(Err(Error::damaged(format!(
                 "more than {MAX_BOXES} boxes in one place"
             ))));
         }
@@ -288,7 +289,7 @@ pub fn full_box(body: &[u8]) -> Result<FullBox<'_>, Error> {
             flags: u32::from_be_bytes([0, *a, *b, *c]),
             rest,
         }),
-        _ => Err(Error::malformed(
+        _ => Err(Error::damaged(
             "a box is too short for its version and flags",
         )),
     }
@@ -343,7 +344,7 @@ where
     F: FnMut(&BoxHeader, usize) -> Result<Descend, Error>,
 {
     if depth > MAX_DEPTH {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "boxes are nested more than {MAX_DEPTH} deep"
         )));
     }
@@ -351,7 +352,7 @@ where
         let header = header?;
         *budget = budget
             .checked_sub(1)
-            .ok_or_else(|| Error::malformed(format!("more than {MAX_BOXES} boxes")))?;
+            .ok_or_else(|| Error::damaged(format!("more than {MAX_BOXES} boxes")))?;
         if let Descend::Children(skip) = visit(&header, depth)? {
             walk_level(
                 data,
@@ -365,71 +366,14 @@ where
     Ok(())
 }
 
-/// Bytes that can be read at any offset without reading them all: a file
-/// (a video of many gigabytes) or a slice. Lets the box reader work on a
-/// large file with a small, bounded buffer.
-pub trait ReadAt {
-    /// The total length in bytes.
-    fn size(&self) -> u64;
-    /// Fills `buf` with the bytes at `offset`; errors if they run past the end.
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()>;
-}
-
-impl ReadAt for [u8] {
-    fn size(&self) -> u64 {
-        self.len() as u64
-    }
-
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-        let start = usize::try_from(offset).ok();
-        let bytes = start
-            .and_then(|s| self.get(s..s.checked_add(buf.len())?))
-            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
-        buf.copy_from_slice(bytes);
-        Ok(())
-    }
-}
-
-/// A file opened for reading at offsets, with its length read once.
-#[derive(Debug)]
-pub struct FileAt<'a> {
-    file: &'a std::fs::File,
-    len: u64,
-}
-
-impl<'a> FileAt<'a> {
-    pub fn new(file: &'a std::fs::File) -> std::io::Result<FileAt<'a>> {
-        Ok(FileAt {
-            len: file.metadata()?.len(),
-            file,
-        })
-    }
-}
-
-impl ReadAt for FileAt<'_> {
-    fn size(&self) -> u64 {
-        self.len
-    }
-
-    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-        if offset
-            .checked_add(buf.len() as u64)
-            .is_none_or(|end| end > self.len)
-        {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        std::os::unix::fs::FileExt::read_exact_at(self.file, buf, offset)
-    }
-}
-
 /// The error for a failed read of a source.
 pub fn read_error(at: u64, e: std::io::Error) -> Error {
-    Error::Io(format!("cannot read at byte {at}: {e}"))
+    Error::io_because(format!("cannot read at byte {at}"), e)
 }
 
 /// Reads the header of the box at `start` of `src`, whose parent ends at
 /// `limit` (see [`parse_header`]); only the header's bytes are read.
-pub fn header_at<R: ReadAt + ?Sized>(
+pub fn header_at<R: Source + ?Sized>(
     src: &R,
     start: u64,
     limit: u64,
@@ -446,12 +390,12 @@ pub fn header_at<R: ReadAt + ?Sized>(
 /// The top-level boxes of `src`, read header by header (the payloads are
 /// not read). Errors for anything after the last box that is not a whole
 /// box, and for more than [`MAX_BOXES`] boxes.
-pub fn top_level_at<R: ReadAt + ?Sized>(src: &R) -> Result<Vec<BoxHeader>, Error> {
+pub fn top_level_at<R: Source + ?Sized>(src: &R) -> Result<Vec<BoxHeader>, Error> {
     let mut boxes = Vec::new();
     let mut pos = 0;
     while pos < src.size() {
         if boxes.len() == MAX_BOXES {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "more than {MAX_BOXES} top-level boxes"
             )));
         }
@@ -464,7 +408,7 @@ pub fn top_level_at<R: ReadAt + ?Sized>(src: &R) -> Result<Vec<BoxHeader>, Error
 
 /// Reads the whole box `header` of `src` into memory, refusing boxes larger
 /// than `max` bytes.
-pub fn read_whole<R: ReadAt + ?Sized>(
+pub fn read_whole<R: Source + ?Sized>(
     src: &R,
     header: &BoxHeader,
     max: u64,

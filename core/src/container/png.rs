@@ -89,7 +89,7 @@ struct Png<'a> {
 impl<'a> Png<'a> {
     fn parse(data: &'a [u8]) -> Result<Png<'a>, Error> {
         if !data.starts_with(SIGNATURE) {
-            return Err(Error::malformed("not a PNG (no PNG signature)"));
+            return Err(Error::damaged("not a PNG (no PNG signature)"));
         }
         let mut chunks: Vec<Chunk> = Vec::new();
         let mut pos = SIGNATURE.len();
@@ -131,7 +131,7 @@ impl<'a> Png<'a> {
 /// Reads and checks the chunk whose length field is at `pos`.
 fn read_chunk(data: &[u8], pos: usize) -> Result<Chunk, Error> {
     let header = data.get(pos..pos + 8).ok_or_else(|| {
-        Error::malformed(format!(
+        Error::damaged(format!(
             "truncated: the file ends at byte {} before the IEND chunk",
             data.len()
         ))
@@ -139,7 +139,7 @@ fn read_chunk(data: &[u8], pos: usize) -> Result<Chunk, Error> {
     let len = be32(&header[0..4]) as usize;
     let kind = [header[4], header[5], header[6], header[7]];
     if !kind.iter().all(u8::is_ascii_alphabetic) {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "expected a chunk at byte {pos}, found garbage"
         )));
     }
@@ -148,14 +148,14 @@ fn read_chunk(data: &[u8], pos: usize) -> Result<Chunk, Error> {
     let end = match end {
         Some(end) if len <= MAX_CHUNK && end <= data.len() => end,
         _ => {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "chunk '{name}' at byte {pos} says it is {len} bytes long, past the end of the file"
             )))
         }
     };
     let stored = be32(&data[end - 4..end]);
     if crc32(&data[pos + 4..end - 4]) != stored {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "chunk '{name}' at byte {pos} is damaged (its CRC does not match)"
         )));
     }
@@ -171,16 +171,16 @@ fn read_chunk(data: &[u8], pos: usize) -> Result<Chunk, Error> {
 fn check_order(before: &[Chunk], chunk: &Chunk) -> Result<(), Error> {
     let is_ihdr = &chunk.kind == b"IHDR";
     if before.is_empty() != is_ihdr {
-        return Err(Error::malformed(
+        return Err(Error::damaged(
             "IHDR is not the first chunk, or not the only one",
         ));
     }
     if is_ihdr && chunk.end - chunk.start != 25 {
-        return Err(Error::malformed("the IHDR chunk is not 13 bytes long"));
+        return Err(Error::damaged("the IHDR chunk is not 13 bytes long"));
     }
     let critical = chunk.kind[0].is_ascii_uppercase();
     if critical && !IMAGE_CHUNKS.contains(&&chunk.kind) {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "unknown critical chunk '{}': the picture cannot be shown without it",
             chunk.name()
         )));
@@ -222,7 +222,7 @@ struct TooLarge;
 /// compressed text.
 fn decode_text(kind: &[u8; 4], payload: &[u8]) -> Result<Text, Error> {
     let damaged = |what: &str| {
-        Error::malformed(format!(
+        Error::damaged(format!(
             "PNG {} chunk is damaged ({what})",
             String::from_utf8_lossy(kind)
         ))
@@ -362,7 +362,7 @@ fn keyword_category(keyword: &str) -> Category {
 /// decimal byte count, then the profile in hexadecimal.
 fn scan_raw_profile(kind: &str, text: &[u8]) -> Result<Scan, Error> {
     let bytes = decode_raw_profile(text)
-        .map_err(|e| Error::malformed(format!("PNG raw profile '{kind}' is damaged ({e})")))?;
+        .map_err(|e| Error::damaged(format!("PNG raw profile '{kind}' is damaged ({e})")))?;
     let block = "raw profile";
     let kind = kind.trim().to_ascii_lowercase();
     let scan = match kind.as_str() {
@@ -393,7 +393,7 @@ fn scan_iptc(bytes: &[u8], block: &str) -> Result<Scan, Error> {
     } else {
         iptc::scan_iptc(bytes, block)
     };
-    result.map_err(|e| Error::malformed(format!("IPTC in a PNG raw profile is damaged ({e})")))
+    result.map_err(|e| Error::damaged(format!("IPTC in a PNG raw profile is damaged ({e})")))
 }
 
 fn decode_raw_profile(text: &[u8]) -> Result<Vec<u8>, String> {
@@ -549,7 +549,7 @@ fn write_chunk(out: &mut Vec<u8>, kind: &[u8; 4], payload: &[u8]) -> Result<(), 
     let len = u32::try_from(payload.len())
         .ok()
         .filter(|&l| l as usize <= MAX_CHUNK)
-        .ok_or_else(|| Error::malformed("rebuilt chunk is too large for PNG"))?;
+        .ok_or_else(|| Error::damaged("rebuilt chunk is too large for PNG"))?;
     out.extend_from_slice(&len.to_be_bytes());
     let from = out.len();
     out.extend_from_slice(kind);
@@ -751,7 +751,7 @@ mod tests {
     #[test]
     fn unknown_critical_chunk_is_refused() {
         let png = with_chunk(&tiny_png(), b"ABCD", b"");
-        assert!(matches!(scan(&png), Err(Error::Malformed(_))));
+        assert!(matches!(scan(&png), Err(Error::Damaged(_))));
     }
 
     #[test]

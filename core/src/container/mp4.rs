@@ -25,13 +25,14 @@
 //! disagree, samples outside the media data, metadata sharing bytes with
 //! media, tracks of an unknown kind, fragmented files: refused.
 
-use super::isobmff::{self, BoxHeader, ReadAt, Reader};
-use super::{Cleaned, Inspected};
+use super::isobmff::{self, BoxHeader, Reader};
 use crate::findings::{Category, Finding, Location, Scan};
 use crate::geo;
 use crate::metadata::xmp;
+use crate::plan::{Inspection, Patch, Pieces, Plan};
 use crate::policy::Policy;
-use crate::write::{self, Patch};
+use crate::sniff::Format;
+use crate::source::Source;
 use crate::Error;
 use std::collections::HashSet;
 use std::ops::Range;
@@ -178,25 +179,9 @@ enum Entry {
 /// with its original.
 #[derive(Clone, Debug)]
 struct MediaTrack {
-    id: u32,
     chunks: Vec<Range<u64>>,
     /// The chunk ends are an upper bound, not exact (see [`Track`]).
     open_ended: bool,
-}
-
-impl MediaTrack {
-    /// Whether `other` has the same samples at the same places (for
-    /// open-ended chunks: the same starts).
-    fn same_layout(&self, other: &MediaTrack) -> bool {
-        self.id == other.id
-            && self.open_ended == other.open_ended
-            && self.chunks.len() == other.chunks.len()
-            && self
-                .chunks
-                .iter()
-                .zip(&other.chunks)
-                .all(|(a, b)| a.start == b.start && (self.open_ended || a.end == b.end))
-    }
 }
 
 /// A parsed video: what it says, where its media samples are, and how each
@@ -305,7 +290,7 @@ impl Video {
     /// Reads the structure and metadata of a video from `src`: the box
     /// headers, `moov`, small metadata boxes, the samples of metadata
     /// tracks and the bytes of `mdat` no track uses.
-    pub fn parse<R: ReadAt + ?Sized>(src: &R) -> Result<Video, Error> {
+    pub fn parse<R: Source + ?Sized>(src: &R) -> Result<Video, Error> {
         let (tops, trailer) = top_level(src)?;
         if tops.iter().any(|t| t.is(b"moof")) {
             return Err(unsupported(
@@ -314,9 +299,7 @@ impl Video {
         }
         let mut moovs = tops.iter().filter(|t| t.is(b"moov"));
         let moov = *moovs.next().ok_or_else(|| {
-            Error::malformed(
-                "there is no movie box ('moov'): the video is incomplete or not a video",
-            )
+            Error::damaged("there is no movie box ('moov'): the video is incomplete or not a video")
         })?;
         if moovs.next().is_some() {
             return Err(unsupported(
@@ -426,7 +409,7 @@ impl Video {
         for p in &patches {
             let r = p.range();
             if r.end > self.len {
-                return Err(Error::malformed(format!(
+                return Err(Error::damaged(format!(
                     "a change at byte {} would run past the end of the file",
                     r.start
                 )));
@@ -442,24 +425,24 @@ impl Video {
     }
 
     /// The bytes of every video, audio and text sample, in pieces.
-    fn media_slices<'a>(&self, data: &'a [u8]) -> Vec<&'a [u8]> {
-        self.media
+    /// What the video says, and its samples in order (an open-ended
+    /// chunk, whose end is not known exactly, by its start only).
+    fn inspection(&self) -> Inspection {
+        let media = self
+            .media
             .iter()
             .flat_map(|t| t.chunks.iter().map(move |r| (r, t.open_ended)))
-            .map(|(r, open)| {
-                let start = usize::try_from(r.start).unwrap_or(usize::MAX);
-                let end = if open {
-                    start
-                } else {
-                    usize::try_from(r.end).unwrap_or(usize::MAX)
-                };
-                data.get(start..end).unwrap_or(&[])
-            })
-            .collect()
+            .map(|(r, open)| r.start..if open { r.start } else { r.end })
+            .collect();
+        Inspection {
+            format: Format::Video,
+            scan: self.scan(),
+            media,
+        }
     }
 }
 
-impl<R: ReadAt + ?Sized> Parser<'_, R> {
+impl<R: Source + ?Sized> Parser<'_, R> {
     fn push(&mut self, block: Block) {
         self.entries.push(Entry::Block(block));
     }
@@ -592,7 +575,7 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
         };
         let raw = body
             .get(4..4 + 2 * width)
-            .ok_or_else(|| Error::malformed(format!("the '{}' box is cut short", h.name())))?;
+            .ok_or_else(|| Error::damaged(format!("the '{}' box is cut short", h.name())))?;
         if is_zero(raw) {
             return Ok(());
         }
@@ -677,7 +660,7 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
             }
         }
         let mdia = mdia
-            .ok_or_else(|| Error::malformed(format!("track {number} has no media box ('mdia')")))?;
+            .ok_or_else(|| Error::damaged(format!("track {number} has no media box ('mdia')")))?;
         let mut minf = None;
         for child in isobmff::children(buf, &mdia, 0) {
             let child = child?;
@@ -771,7 +754,7 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
                         Some(true) => {}
                         Some(false) => track.external = true,
                         None => {
-                            return Err(Error::malformed(format!(
+                            return Err(Error::damaged(format!(
                             "track {} refers to data reference {reference}, which does not exist",
                             track.number
                         )))
@@ -975,7 +958,7 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
                 }
                 let inside = mdat.is_some_and(|m| c.range.end <= m.end);
                 if !c.range.is_empty() && !inside {
-                    return Err(Error::malformed(format!(
+                    return Err(Error::damaged(format!(
                         "track {}'s samples (bytes {}..{}) lie outside the media data",
                         t.number, c.range.start, c.range.end
                     )));
@@ -987,7 +970,6 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
             .zip(&roles)
             .filter(|(t, &r)| r == Role::Media && !t.external)
             .map(|(t, _)| MediaTrack {
-                id: t.id,
                 chunks: t.chunks.iter().map(|c| c.range.clone()).collect(),
                 open_ended: t.open_ended,
             })
@@ -1282,12 +1264,12 @@ impl<R: ReadAt + ?Sized> Parser<'_, R> {
 /// box that are not a box (a vendor trailer), if any. Such bytes are a
 /// trailer only once `moov` and `mdat` have been seen: a damaged `moov` or
 /// `mdat` is an error.
-fn top_level<R: ReadAt + ?Sized>(src: &R) -> Result<(Vec<BoxHeader>, Option<Range<u64>>), Error> {
+fn top_level<R: Source + ?Sized>(src: &R) -> Result<(Vec<BoxHeader>, Option<Range<u64>>), Error> {
     let mut tops: Vec<BoxHeader> = Vec::new();
     let mut pos = 0;
     while pos < src.size() {
         if tops.len() == isobmff::MAX_BOXES {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "more than {} top-level boxes",
                 isobmff::MAX_BOXES
             )));
@@ -1297,7 +1279,7 @@ fn top_level<R: ReadAt + ?Sized>(src: &R) -> Result<(Vec<BoxHeader>, Option<Rang
                 pos = h.end;
                 tops.push(h);
             }
-            Err(Error::Malformed(_))
+            Err(Error::Damaged(_))
                 if tops.iter().any(|t| t.is(b"moov")) && tops.iter().any(|t| t.is(b"mdat")) =>
             {
                 return Ok((tops, Some(pos..src.size())));
@@ -1434,12 +1416,11 @@ impl<'a> Tables<'a> {
         let sizes = find(&[b"stsz", b"stz2"]);
         let offsets = find(&[b"stco", b"co64"]);
         let stsc = find(&[b"stsc"]);
-        let cut =
-            |what: &str| Error::malformed(format!("track {track}'s {what} table is cut short"));
+        let cut = |what: &str| Error::damaged(format!("track {track}'s {what} table is cut short"));
         let (sizes, count) = match sizes {
             None => {
                 if offsets.is_some() || stsc.is_some() {
-                    return Err(Error::malformed(format!(
+                    return Err(Error::damaged(format!(
                         "track {track} has chunks but no sample size table"
                     )));
                 }
@@ -1464,7 +1445,7 @@ impl<'a> Tables<'a> {
                     let bits = r.u8().map_err(|_| cut("compact sample size"))?;
                     let count = r.u32().map_err(|_| cut("compact sample size"))?;
                     if !matches!(bits, 4 | 8 | 16) {
-                        return Err(Error::malformed(format!(
+                        return Err(Error::damaged(format!(
                             "track {track}'s compact sample sizes are {bits} bits wide"
                         )));
                     }
@@ -1478,7 +1459,7 @@ impl<'a> Tables<'a> {
             if count == 0 {
                 return Ok(None);
             }
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "track {track} has samples but no chunk table"
             )));
         };
@@ -1532,7 +1513,7 @@ impl<'a> Tables<'a> {
     ) -> Result<bool, Error> {
         let mut exact = sound.is_some() || !matches!(self.sizes, SizeTable::Fixed(_));
         let bad = |what: String| {
-            Error::malformed(format!("track {track}'s sample tables disagree: {what}"))
+            Error::damaged(format!("track {track}'s sample tables disagree: {what}"))
         };
         let n_chunks = self.chunk_count();
         let n_entries = self.stsc.len() / 12;
@@ -1857,13 +1838,13 @@ fn parse_keys(buf: &[u8], keys: &BoxHeader) -> Result<Vec<Key>, Error> {
     let fb = isobmff::full_box(keys.body(buf))?;
     let count = Reader::new(fb.rest)
         .u32()
-        .map_err(|_| Error::malformed("the 'keys' box is cut short"))?;
+        .map_err(|_| Error::damaged("the 'keys' box is cut short"))?;
     let mut pos = body.start + 8;
     let mut out = Vec::new();
     for _ in 0..count {
         let size = be32(buf, pos) as usize;
         if size < 8 || pos + size > body.end {
-            return Err(Error::malformed("a key in the 'keys' box is cut short"));
+            return Err(Error::damaged("a key in the 'keys' box is cut short"));
         }
         out.push(Key {
             name: text(&buf[pos + 8..pos + size]),
@@ -2318,82 +2299,23 @@ fn normalize(patches: Vec<Patch>) -> Vec<Patch> {
 // The container API
 
 /// Everything a video would tell a stranger.
-pub fn scan<R: ReadAt + ?Sized>(src: &R) -> Result<Scan, Error> {
+pub fn scan<R: Source + ?Sized>(src: &R) -> Result<Scan, Error> {
     Ok(Video::parse(src)?.scan())
 }
 
-/// Checks a patched copy of `input`: the same length, it re-parses, its
-/// video and audio samples are where they were (the patches never touch
-/// them), nothing is left that `policy` removes. Returns its scan.
-pub fn verify<R: ReadAt + ?Sized>(
-    input: &Video,
-    output: &R,
-    policy: &Policy,
-) -> Result<Scan, Error> {
-    let fail = |what: String| Error::Unverified(what);
-    if output.size() != input.len {
-        return Err(fail(format!(
-            "its length changed from {} to {} bytes",
-            input.len,
-            output.size()
-        )));
-    }
-    let after = Video::parse(output).map_err(|e| fail(format!("it does not re-parse ({e})")))?;
-    let same = after.media.len() == input.media.len()
-        && after
-            .media
-            .iter()
-            .zip(&input.media)
-            .all(|(a, b)| a.same_layout(b));
-    if !same {
-        return Err(fail(
-            "its video or audio samples are not where the original's are".into(),
-        ));
-    }
-    let scan = after.scan();
-    if let Some(left) = scan.findings.iter().find(|f| policy.removes(f.category)) {
-        return Err(fail(format!(
-            "it still holds {} data ({} in {})",
-            left.category, left.tag, left.block
-        )));
-    }
-    if !after.patches(policy)?.is_empty() {
-        return Err(fail("it still holds data that would be removed".into()));
-    }
-    Ok(scan)
+/// What a video says and where its samples are, from one parse.
+pub fn inspect<R: Source + ?Sized>(src: &R) -> Result<Inspection, Error> {
+    Ok(Video::parse(src)?.inspection())
 }
 
-/// The cleaned video, in memory.
-pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
-    let video = Video::parse(data)?;
-    let mut out = data.to_vec();
-    write::patch_bytes(&mut out, &video.patches(policy)?)?;
-    Ok(out)
-}
-
-/// The video, audio and text samples, in pieces.
-pub fn image_data(data: &[u8]) -> Result<Vec<&[u8]>, Error> {
-    Ok(Video::parse(data)?.media_slices(data))
-}
-
-/// Scans and cleans a video in memory, from one parse.
-pub fn clean<'a>(data: &'a [u8], policy: &Policy) -> Result<Cleaned<'a>, Error> {
-    let video = Video::parse(data)?;
-    let mut bytes = data.to_vec();
-    write::patch_bytes(&mut bytes, &video.patches(policy)?)?;
-    Ok(Cleaned {
-        before: video.scan(),
-        output: bytes.into(),
-        image_data: video.media_slices(data),
-    })
-}
-
-/// Scans a video in memory and finds its media samples, from one parse.
-pub fn inspect(data: &[u8]) -> Result<Inspected<'_>, Error> {
-    let video = Video::parse(data)?;
-    Ok(Inspected {
-        scan: video.scan(),
-        image_data: video.media_slices(data),
+/// How to clean a video under `policy`: a copy with its metadata patched
+/// in place, so no sample moves.
+pub fn plan<R: Source + ?Sized>(src: &R, policy: &Policy) -> Result<Plan, Error> {
+    let video = Video::parse(src)?;
+    Ok(Plan {
+        output: Pieces::patched(video.len, &video.patches(policy)?)?,
+        input_len: video.len,
+        input: video.inspection(),
     })
 }
 

@@ -36,7 +36,7 @@ impl MpEntry {
 
 /// Reads the MP entries from MPF data (the bytes after `MPF\0`).
 pub fn entries(tiff: &[u8]) -> Result<Vec<MpEntry>, Error> {
-    let bad = |what: &str| Error::Malformed(format!("MPF index is damaged ({what})"));
+    let bad = |what: &str| Error::Damaged(format!("MPF index is damaged ({what})"));
     let little = match tiff.get(0..4) {
         Some(b"II*\0") => true,
         Some(b"MM\0*") => false,

@@ -87,7 +87,7 @@ impl Jxl {
             return Ok(Jxl::Bare);
         }
         if !data.starts_with(SIGNATURE) {
-            return Err(Error::malformed(
+            return Err(Error::damaged(
                 "not a JPEG XL file (no codestream or container signature)",
             ));
         }
@@ -103,7 +103,7 @@ fn read_boxes(data: &[u8]) -> Result<Vec<JxlBox>, Error> {
     let mut pos = 0;
     while pos < data.len() {
         if boxes.len() >= MAX_BOXES {
-            return Err(Error::malformed(format!("more than {MAX_BOXES} boxes")));
+            return Err(Error::damaged(format!("more than {MAX_BOXES} boxes")));
         }
         let b = read_box(data, pos)?;
         pos = b.whole.end;
@@ -114,7 +114,7 @@ fn read_boxes(data: &[u8]) -> Result<Vec<JxlBox>, Error> {
 
 fn read_box(data: &[u8], pos: usize) -> Result<JxlBox, Error> {
     let cut = || {
-        Error::malformed(format!(
+        Error::damaged(format!(
             "truncated: the box header at byte {pos} is cut short"
         ))
     };
@@ -132,7 +132,7 @@ fn read_box(data: &[u8], pos: usize) -> Result<JxlBox, Error> {
         n => (n, 8),
     };
     if size < header_len as u64 {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "box '{}' at byte {pos} says it is {size} bytes long, shorter than its own header",
             printable(&kind)
         )));
@@ -146,7 +146,7 @@ fn read_box(data: &[u8], pos: usize) -> Result<JxlBox, Error> {
             whole: pos..end as usize,
             payload: pos + header_len..end as usize,
         }),
-        None => Err(Error::malformed(format!(
+        None => Err(Error::damaged(format!(
             "box '{}' at byte {pos} says it is {size} bytes long, past the end of the file",
             printable(&kind)
         ))),
@@ -157,7 +157,7 @@ fn read_box(data: &[u8], pos: usize) -> Result<JxlBox, Error> {
 /// one `jxlc`, or `jxlp` parts (never both).
 fn check_layout(boxes: &[JxlBox]) -> Result<(), Error> {
     if boxes.get(1).map(|b| &b.kind) != Some(b"ftyp") {
-        return Err(Error::malformed(
+        return Err(Error::damaged(
             "JPEG XL container without an ftyp box after the signature",
         ));
     }
@@ -165,10 +165,8 @@ fn check_layout(boxes: &[JxlBox]) -> Result<(), Error> {
     match (count(b"jxlc"), count(b"jxlp")) {
         (1, 0) => Ok(()),
         (0, n) if n > 0 => Ok(()),
-        (0, 0) => Err(Error::malformed(
-            "JPEG XL container without a codestream box",
-        )),
-        _ => Err(Error::malformed(
+        (0, 0) => Err(Error::damaged("JPEG XL container without a codestream box")),
+        _ => Err(Error::damaged(
             "JPEG XL container with more than one codestream",
         )),
     }
@@ -207,7 +205,7 @@ fn scan_box(b: &JxlBox, data: &[u8]) -> Result<Scan, Error> {
         b"brob" => {
             let inner = payload
                 .get(..4)
-                .ok_or_else(|| Error::malformed("a brob box is too short to name its content"))?;
+                .ok_or_else(|| Error::damaged("a brob box is too short to name its content"))?;
             one(
                 brob_category(inner),
                 "CompressedBox",
@@ -231,11 +229,11 @@ fn exif_tiff(payload: &[u8]) -> Result<&[u8], Error> {
     let offset = payload
         .get(..4)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        .ok_or_else(|| Error::malformed("the Exif box is too short"))?;
+        .ok_or_else(|| Error::damaged("the Exif box is too short"))?;
     offset
         .checked_add(4)
         .and_then(|start| payload.get(start..))
-        .ok_or_else(|| Error::malformed("the Exif box's TIFF offset lies past its end"))
+        .ok_or_else(|| Error::damaged("the Exif box's TIFF offset lies past its end"))
 }
 
 /// What a compressed box surely tells: EXIF names the camera (and often
@@ -317,7 +315,7 @@ fn write_exif(out: &mut Vec<u8>, payload: &[u8], policy: &Policy) -> Result<(), 
     if wanted {
         let tiff = exif.rebuild(policy, ImageFacts::default())?;
         let size = u32::try_from(tiff.len() + 12)
-            .map_err(|_| Error::malformed("the rebuilt Exif box is too large"))?;
+            .map_err(|_| Error::damaged("the rebuilt Exif box is too large"))?;
         out.extend_from_slice(&size.to_be_bytes());
         out.extend_from_slice(b"Exif\0\0\0\0");
         out.extend_from_slice(&tiff);

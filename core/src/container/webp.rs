@@ -87,12 +87,12 @@ struct Webp<'a> {
 impl<'a> Webp<'a> {
     fn parse(data: &'a [u8]) -> Result<Webp<'a>, Error> {
         if data.len() < 12 || &data[0..4] != b"RIFF" || &data[8..12] != b"WEBP" {
-            return Err(Error::malformed("not a WebP (no RIFF/WEBP header)"));
+            return Err(Error::damaged("not a WebP (no RIFF/WEBP header)"));
         }
         let size = le32(&data[4..8]) as usize;
         let riff_end = size.checked_add(8).filter(|&e| e <= data.len() && e >= 12);
         let Some(riff_end) = riff_end else {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "the RIFF header says the file is {} bytes long, but it is {} bytes",
                 size.saturating_add(8),
                 data.len()
@@ -114,10 +114,10 @@ impl<'a> Webp<'a> {
         let first = self.chunks.first().map(Chunk::block);
         if first == Some(Block::Header) {
             if self.chunks[0].payload.len() < 10 {
-                return Err(Error::malformed("the VP8X chunk is cut short"));
+                return Err(Error::damaged("the VP8X chunk is cut short"));
             }
         } else if !self.chunks.first().is_some_and(is_bitstream) {
-            return Err(Error::malformed(
+            return Err(Error::damaged(
                 "the file does not start with VP8X or a bitstream",
             ));
         }
@@ -127,16 +127,14 @@ impl<'a> Webp<'a> {
             .skip(1)
             .any(|c| c.block() == Block::Header)
         {
-            return Err(Error::malformed("more than one VP8X chunk"));
+            return Err(Error::damaged("more than one VP8X chunk"));
         }
         if !self
             .chunks
             .iter()
             .any(|c| is_bitstream(c) || c.block() == Block::Frame)
         {
-            return Err(Error::malformed(
-                "no image data (no VP8, VP8L or ANMF chunk)",
-            ));
+            return Err(Error::damaged("no image data (no VP8, VP8L or ANMF chunk)"));
         }
         Ok(())
     }
@@ -203,7 +201,7 @@ fn read_chunks(data: &[u8], range: Range<usize>) -> Result<Vec<Chunk>, Error> {
             .get(pos..pos + 8)
             .filter(|_| pos + 8 <= range.end)
             .ok_or_else(|| {
-                Error::malformed(format!(
+                Error::damaged(format!(
                     "truncated: a chunk header at byte {pos} is cut short"
                 ))
             })?;
@@ -211,7 +209,7 @@ fn read_chunks(data: &[u8], range: Range<usize>) -> Result<Vec<Chunk>, Error> {
         let size = le32(&header[4..8]) as usize;
         let end = (pos + 8).checked_add(size).filter(|&e| e <= range.end);
         let Some(end) = end else {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "chunk '{}' at byte {pos} says it is {size} bytes long, past the end of its container",
                 String::from_utf8_lossy(&fourcc)
             )));
@@ -258,7 +256,7 @@ fn bitstream_info(fourcc: &[u8; 4], p: &[u8]) -> Option<(u32, u32, bool)> {
 fn frame_parts(data: &[u8], frame: &Chunk) -> Result<(Vec<Chunk>, Vec<Chunk>), Error> {
     let start = frame.payload.start + FRAME_HEADER;
     if start > frame.payload.end {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "animation frame at byte {} is cut short",
             frame.start
         )));
@@ -268,7 +266,7 @@ fn frame_parts(data: &[u8], frame: &Chunk) -> Result<(Vec<Chunk>, Vec<Chunk>), E
         .into_iter()
         .partition(|c| matches!(&c.fourcc, b"ALPH" | b"VP8 " | b"VP8L"));
     if !known.iter().any(is_bitstream) {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "animation frame at byte {} has no bitstream",
             frame.start
         )));
@@ -381,7 +379,7 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
     }
     out.extend_from_slice(&body);
     let size = u32::try_from(out.len() - 8)
-        .map_err(|_| Error::malformed("rebuilt file is too large for RIFF"))?;
+        .map_err(|_| Error::damaged("rebuilt file is too large for RIFF"))?;
     out[4..8].copy_from_slice(&size.to_le_bytes());
     Ok(out)
 }
@@ -398,7 +396,7 @@ fn vp8x(webp: &Webp, flags: u8) -> Result<[u8; 10], Error> {
     let (w, h) = webp
         .dimensions()
         .filter(|&(w, h)| w > 0 && h > 0 && w <= MAX_SIDE && h <= MAX_SIDE)
-        .ok_or_else(|| Error::malformed("cannot read the picture size from its bitstream"))?;
+        .ok_or_else(|| Error::damaged("cannot read the picture size from its bitstream"))?;
     payload[4..7].copy_from_slice(&(w - 1).to_le_bytes()[..3]);
     payload[7..10].copy_from_slice(&(h - 1).to_le_bytes()[..3]);
     Ok(payload)
@@ -435,7 +433,7 @@ fn write_padded(out: &mut Vec<u8>, bytes: &[u8]) {
 fn write_chunk(out: &mut Vec<u8>, fourcc: &[u8; 4], parts: &[&[u8]]) -> Result<(), Error> {
     let len: usize = parts.iter().map(|p| p.len()).sum();
     let size =
-        u32::try_from(len).map_err(|_| Error::malformed("rebuilt chunk is too large for RIFF"))?;
+        u32::try_from(len).map_err(|_| Error::damaged("rebuilt chunk is too large for RIFF"))?;
     out.extend_from_slice(fourcc);
     out.extend_from_slice(&size.to_le_bytes());
     for p in parts {

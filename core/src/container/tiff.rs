@@ -240,7 +240,7 @@ impl Entry {
                 .filter_map(|i| order.u32(bytes, i * 4).map(u64::from))
                 .collect(),
             t => {
-                return Err(Error::malformed(format!(
+                return Err(Error::damaged(format!(
                     "TIFF tag {} has type {t}, where a number is needed",
                     self.tag
                 )))
@@ -324,22 +324,22 @@ impl Walker<'_> {
     fn ifd(&mut self, offset: u32) -> Result<Ifd, Error> {
         let at = offset as usize;
         if at < 8 {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "a TIFF directory offset ({at}) points into the header"
             )));
         }
         if !self.seen.insert(at) {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "the TIFF directory at byte {at} is reached twice (a loop)"
             )));
         }
         if self.seen.len() > MAX_IFDS {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "more than {MAX_IFDS} TIFF directories"
             )));
         }
         let past_end = || {
-            Error::malformed(format!(
+            Error::damaged(format!(
                 "the TIFF directory at byte {at} runs past the end of the file"
             ))
         };
@@ -361,12 +361,12 @@ impl Walker<'_> {
         let field = pos + 8..pos + 12;
         let (tag, typ, count) = match (o.u16(d, pos), o.u16(d, pos + 2), o.u32(d, pos + 4)) {
             (Some(t), Some(y), Some(c)) => (t, y, c),
-            _ => return Err(Error::malformed("a TIFF directory entry is cut short")),
+            _ => return Err(Error::damaged("a TIFF directory entry is cut short")),
         };
         let size = type_size(typ).and_then(|s| s.checked_mul(count as usize));
         let (value, known_type) = match size {
             None if type_size(typ).is_some() => {
-                return Err(Error::malformed(format!(
+                return Err(Error::damaged(format!(
                     "TIFF tag {tag} has an impossible count"
                 )))
             }
@@ -377,7 +377,7 @@ impl Walker<'_> {
                 match start.checked_add(n) {
                     Some(end) if end <= d.len() && start >= 8 => (start..end, true),
                     _ => {
-                        return Err(Error::malformed(format!(
+                        return Err(Error::damaged(format!(
                             "the value of TIFF tag {tag} ({n} bytes at byte {start}) lies outside the file"
                         )))
                     }
@@ -405,14 +405,14 @@ impl Walker<'_> {
             };
             let offsets = e.uints(self.data, self.order)?;
             if e.tag != SUB_IFDS && offsets.len() != 1 {
-                return Err(Error::malformed(format!(
+                return Err(Error::damaged(format!(
                     "TIFF pointer tag {} holds {} values",
                     e.tag,
                     offsets.len()
                 )));
             }
             for off in offsets {
-                let off = u32::try_from(off).map_err(|_| Error::malformed("bad TIFF pointer"))?;
+                let off = u32::try_from(off).map_err(|_| Error::damaged("bad TIFF pointer"))?;
                 children.push((e.tag, self.node(off, child_kind, depth + 1)?));
             }
         }
@@ -458,7 +458,7 @@ impl<'a> Tiff<'a> {
             chain.push(node);
         }
         if chain.is_empty() {
-            return Err(Error::malformed("the TIFF has no image directory"));
+            return Err(Error::damaged("the TIFF has no image directory"));
         }
         Ok(Tiff { data, order, chain })
     }
@@ -497,12 +497,12 @@ impl<'a> Tiff<'a> {
             (None, None) => return Ok(None),
         };
         let counts = counts.ok_or_else(|| {
-            Error::malformed("a TIFF image has strip or tile offsets but no byte counts")
+            Error::damaged("a TIFF image has strip or tile offsets but no byte counts")
         })?;
         let offsets = offsets.uints(self.data, self.order)?;
         let counts = counts.uints(self.data, self.order)?;
         if offsets.len() != counts.len() || offsets.is_empty() {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "a TIFF image has {} strip/tile offsets but {} byte counts",
                 offsets.len(),
                 counts.len()
@@ -524,7 +524,7 @@ impl<'a> Tiff<'a> {
             .filter(|&e| e <= self.data.len() as u64);
         match end {
             Some(end) if start >= 8 || len == 0 => Ok(start as usize..end as usize),
-            _ => Err(Error::malformed(format!(
+            _ => Err(Error::damaged(format!(
                 "TIFF {what} ({len} bytes at byte {start}) lies outside the file"
             ))),
         }
@@ -544,7 +544,7 @@ impl<'a> Tiff<'a> {
             match self.strips(ifd)? {
                 Some(strips) => ranges.extend(strips),
                 None => {
-                    return Err(Error::malformed(format!(
+                    return Err(Error::damaged(format!(
                         "TIFF page {} has no strips or tiles",
                         n + 1
                     )))
@@ -610,7 +610,7 @@ impl<'a> Tiff<'a> {
         for m in self.metadata_ranges()? {
             let i = merged.partition_point(|r| r.end <= m.start);
             if merged.get(i).is_some_and(|r| r.start < m.end) {
-                return Err(Error::malformed(format!(
+                return Err(Error::damaged(format!(
                     "TIFF metadata at bytes {}..{} lies inside the image data: it cannot be removed without changing the picture",
                     m.start, m.end
                 )));
@@ -642,16 +642,16 @@ fn header(data: &[u8], extra_magic: &[u16]) -> Result<(Order, u32), Error> {
         Some(b"II") => Order::Little,
         Some(b"MM") => Order::Big,
         _ if data.len() < 8 => {
-            return Err(Error::malformed(
+            return Err(Error::damaged(
                 "truncated: the file ends inside the TIFF header",
             ))
         }
-        _ => return Err(Error::malformed("not a TIFF (no II/MM byte order mark)")),
+        _ => return Err(Error::damaged("not a TIFF (no II/MM byte order mark)")),
     };
     let (magic, first) = match (order.u16(data, 2), order.u32(data, 4)) {
         (Some(m), Some(f)) => (m, f),
         _ => {
-            return Err(Error::malformed(
+            return Err(Error::damaged(
                 "truncated: the file ends inside the TIFF header",
             ))
         }
@@ -663,7 +663,7 @@ fn header(data: &[u8], extra_magic: &[u16]) -> Result<(Order, u32), Error> {
                 .into(),
         )),
         m if extra_magic.contains(&m) => Ok((order, first)),
-        m => Err(Error::malformed(format!(
+        m => Err(Error::damaged(format!(
             "not a TIFF (magic number {m}, not 42)"
         ))),
     }
@@ -700,7 +700,7 @@ struct OutIfd<'a> {
 
 fn offset_u32(at: usize) -> Result<u32, Error> {
     u32::try_from(at).map_err(|_| {
-        Error::malformed("the cleaned TIFF would be larger than 4 GB, past what a TIFF can address")
+        Error::damaged("the cleaned TIFF would be larger than 4 GB, past what a TIFF can address")
     })
 }
 
@@ -773,7 +773,7 @@ fn write_entry(out: &mut Vec<u8>, slot: &Slot, order: Order) -> Option<usize> {
 /// word-aligned. Returns its offset and where its next-IFD field is.
 fn write_ifd(out: &mut Vec<u8>, ifd: &OutIfd, order: Order) -> Result<(u32, usize), Error> {
     let slots = slots(ifd);
-    let count = u16::try_from(slots.len()).map_err(|_| Error::malformed("too many TIFF tags"))?;
+    let count = u16::try_from(slots.len()).map_err(|_| Error::damaged("too many TIFF tags"))?;
     align(out);
     let start = offset_u32(out.len())?;
     out.extend_from_slice(&order.u16_bytes(count));
@@ -810,7 +810,7 @@ fn write_chain(
 ) -> Result<(), Error> {
     let values: usize = ifds.iter().map(value_bytes).sum();
     if values > input_len.saturating_add(SHARED_VALUE_SLACK) {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "the TIFF's tags point at {values} bytes of values in a {input_len}-byte file: many entries share the same bytes"
         )));
     }
@@ -989,7 +989,7 @@ impl Tiff<'_> {
     fn block_scan(&self, e: &Entry, names: &Names) -> Result<Option<Scan>, Error> {
         let bytes = e.bytes(self.data);
         let damaged =
-            |what: &str, why: String| Error::malformed(format!("{what} block is damaged ({why})"));
+            |what: &str, why: String| Error::damaged(format!("{what} block is damaged ({why})"));
         Ok(Some(match e.tag {
             XMP => xmp::scan(bytes, &names.xmp),
             IPTC => iptc::scan_iptc(bytes, &names.iptc).map_err(|w| damaged("IPTC", w))?,
@@ -1186,7 +1186,7 @@ pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
         .iter()
         .any(|r| jpeg_strip_has_metadata(&data[r.clone()]))
     {
-        return Err(Error::malformed(
+        return Err(Error::damaged(
             "a JPEG-compressed strip of this TIFF carries its own metadata (EXIF, XMP or a comment) inside the image data: it cannot be removed without changing the picture",
         ));
     }
@@ -1275,7 +1275,7 @@ fn prefixed(mut scan: Scan, prefix: &str) -> Scan {
 fn scan_raf(data: &[u8]) -> Result<Scan, Error> {
     let be = |at: usize| Order::Big.u32(data, at).map(u64::from);
     let (Some(start), Some(len)) = (be(84), be(88)) else {
-        return Err(Error::malformed(
+        return Err(Error::damaged(
             "truncated: the file ends inside the RAF header",
         ));
     };
@@ -1283,7 +1283,7 @@ fn scan_raf(data: &[u8]) -> Result<Scan, Error> {
         .checked_add(len)
         .filter(|&end| end <= data.len() as u64)
         .map(|end| &data[start as usize..end as usize])
-        .ok_or_else(|| Error::malformed("the RAF's embedded JPEG lies outside the file"))?;
+        .ok_or_else(|| Error::damaged("the RAF's embedded JPEG lies outside the file"))?;
     let mut scan = Scan::default();
     let model: String = data
         .get(28..60)

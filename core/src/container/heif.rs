@@ -90,7 +90,7 @@ fn unsupported(what: impl Into<String>) -> Error {
 
 /// The error for a structure whose bytes end too early.
 fn cut(what: &'static str) -> impl Fn(Short) -> Error + Copy {
-    move |_| Error::malformed(format!("the {what} is cut short"))
+    move |_| Error::damaged(format!("the {what} is cut short"))
 }
 
 // ---------------------------------------------------------------------------
@@ -246,7 +246,7 @@ impl<'a> Heif<'a> {
         let mut metas = tops.iter().filter(|t| t.kind == TopKind::Meta);
         let meta = metas
             .next()
-            .ok_or_else(|| Error::malformed("not a HEIF image: there is no 'meta' box"))?
+            .ok_or_else(|| Error::damaged("not a HEIF image: there is no 'meta' box"))?
             .header;
         if metas.next().is_some() {
             return Err(unsupported(
@@ -255,7 +255,7 @@ impl<'a> Heif<'a> {
         }
         let version = isobmff::full_box(meta.body(data))?.version;
         if version != 0 {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "'meta' box of unknown version {version}"
             )));
         }
@@ -279,7 +279,7 @@ impl<'a> Heif<'a> {
         let mut found = self.meta_children.iter().filter(|c| c.is(kind));
         let first = found.next().copied();
         if found.next().is_some() {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "the 'meta' box has two '{}' boxes",
                 isobmff::kind_name(*kind)
             )));
@@ -291,7 +291,7 @@ impl<'a> Heif<'a> {
         let data = self.data;
         let hdlr = self
             .child(b"hdlr")?
-            .ok_or_else(|| Error::malformed("the 'meta' box has no handler ('hdlr') box"))?;
+            .ok_or_else(|| Error::damaged("the 'meta' box has no handler ('hdlr') box"))?;
         check_handler(hdlr.body(data))?;
         if self.meta_children.iter().any(|c| c.is(b"ipro")) {
             return Err(unsupported(
@@ -349,7 +349,7 @@ impl<'a> Heif<'a> {
                     continue;
                 }
                 let property = self.properties.get_mut(index - 1).ok_or_else(|| {
-                    Error::malformed(format!(
+                    Error::damaged(format!(
                         "an item refers to property {index}, which does not exist"
                     ))
                 })?;
@@ -379,18 +379,12 @@ impl<'a> Heif<'a> {
     ) -> Result<Vec<Item>, Error> {
         let mut ids = HashSet::new();
         if let Some(dup) = infos.iter().find(|i| !ids.insert(i.id)) {
-            return Err(Error::malformed(format!(
-                "two items have the id {}",
-                dup.id
-            )));
+            return Err(Error::damaged(format!("two items have the id {}", dup.id)));
         }
         let mut located = HashMap::new();
         for loc in &locations {
             if located.insert(loc.id, loc).is_some() {
-                return Err(Error::malformed(format!(
-                    "item {} is located twice",
-                    loc.id
-                )));
+                return Err(Error::damaged(format!("item {} is located twice", loc.id)));
             }
             if !ids.contains(&loc.id) {
                 return Err(unsupported(format!(
@@ -451,7 +445,7 @@ impl<'a> Heif<'a> {
         let (areas, origin, limit) = self.data_areas(loc)?;
         let place = |raw: &RawExtent| {
             let range = raw.resolve(origin, limit).ok_or_else(|| {
-                Error::malformed(format!(
+                Error::damaged(format!(
                     "item {}'s data runs past the end of the file",
                     loc.id
                 ))
@@ -460,7 +454,7 @@ impl<'a> Heif<'a> {
                 .iter()
                 .any(|a| a.start <= range.start && range.end <= a.end)
             {
-                return Err(Error::malformed(format!(
+                return Err(Error::damaged(format!(
                     "item {}'s data (bytes {}..{}) lies outside the media data",
                     loc.id, range.start, range.end
                 )));
@@ -488,7 +482,7 @@ impl<'a> Heif<'a> {
                     let body = idat.body_range();
                     Ok((vec![body.clone()], body.start, body.end))
                 }
-                None => Err(Error::malformed(format!(
+                None => Err(Error::damaged(format!(
                     "item {} is in an 'idat' box that does not exist",
                     loc.id
                 ))),
@@ -593,9 +587,9 @@ fn parse_top(data: &[u8]) -> Result<(Vec<Top>, usize), Error> {
             b"ftyp" if pos == 0 => TopKind::Ftyp,
             // A second file appended to this one (a motion-photo video).
             b"ftyp" if seen_meta => break,
-            b"ftyp" => return Err(Error::malformed("two 'ftyp' boxes before the 'meta' box")),
+            b"ftyp" => return Err(Error::damaged("two 'ftyp' boxes before the 'meta' box")),
             _ if pos == 0 => {
-                return Err(Error::malformed(
+                return Err(Error::damaged(
                     "not a HEIF file: it does not start with an 'ftyp' box",
                 ))
             }
@@ -632,7 +626,7 @@ fn check_handler(body: &[u8]) -> Result<(), Error> {
     let handler = fb
         .rest
         .get(4..8)
-        .ok_or_else(|| Error::malformed("the 'hdlr' box is cut short"))?;
+        .ok_or_else(|| Error::damaged("the 'hdlr' box is cut short"))?;
     if handler != b"pict" {
         return Err(unsupported(format!(
             "the 'meta' box handler is '{}', not 'pict': not a HEIF image",
@@ -745,7 +739,7 @@ fn parse_iinf(data: &[u8], iinf: &BoxHeader) -> Result<Vec<Info>, Error> {
     let fb = isobmff::full_box(iinf.body(data))?;
     let count_len = if fb.version == 0 { 2 } else { 4 };
     if fb.rest.len() < count_len {
-        return Err(Error::malformed("the item information box is cut short"));
+        return Err(Error::damaged("the item information box is cut short"));
     }
     let body = iinf.body_range();
     let first = body.start + 4 + count_len;
@@ -753,7 +747,7 @@ fn parse_iinf(data: &[u8], iinf: &BoxHeader) -> Result<Vec<Info>, Error> {
     for child in isobmff::boxes_in(data, first..body.end) {
         let child = child?;
         if !child.is(b"infe") {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "unexpected '{}' box in the item information box",
                 child.name()
             )));
@@ -897,7 +891,7 @@ fn parse_iloc(data: &[u8], iloc: &BoxHeader) -> Result<Vec<Location>, Error> {
     };
     for s in [sizes.offset, sizes.length, sizes.base, sizes.index] {
         if !matches!(s, 0 | 4 | 8) {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "'iloc' field size {s} is not 0, 4 or 8"
             )));
         }
@@ -991,7 +985,7 @@ fn check_overlaps(items: &[Item]) -> Result<(), Error> {
         // Sorted by start and non-empty: if no neighbours overlap, no two do.
         let ((a, a_id), (b, b_id)) = (&pair[0], &pair[1]);
         if b.start < a.end {
-            return Err(Error::malformed(format!(
+            return Err(Error::damaged(format!(
                 "metadata items {a_id} and {b_id} share bytes"
             )));
         }
@@ -1342,7 +1336,7 @@ fn describe_trailer(bytes: &[u8]) -> String {
 /// bytes, usually `Exif\0\0` or none) the TIFF structure. Returns the TIFF
 /// bytes and the prefix worth keeping in a rewrite.
 fn exif_tiff(bytes: &[u8], id: u32) -> Result<(&[u8], &'static [u8]), Error> {
-    let bad = |what: &str| Error::malformed(format!("EXIF item {id} is damaged ({what})"));
+    let bad = |what: &str| Error::damaged(format!("EXIF item {id} is damaged ({what})"));
     let offset = bytes
         .get(..4)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
@@ -1374,7 +1368,7 @@ fn xmp_packet(bytes: &[u8], deflated: bool) -> Result<Vec<u8>, Error> {
         return Ok(bytes.to_vec());
     }
     miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(bytes, MAX_INFLATED).map_err(|e| {
-        Error::malformed(format!(
+        Error::damaged(format!(
             "compressed XMP item cannot be inflated ({:?})",
             e.status
         ))
@@ -1556,7 +1550,7 @@ fn overwrite_item(out: &mut [u8], item: &Item, payload: &[u8], shrink: bool) -> 
         let n = rest.len().min(e.range.len());
         let (now, later) = rest.split_at(n);
         let target = out.get_mut(e.range.clone()).ok_or_else(|| {
-            Error::malformed(format!("item {} lies past the end of the file", item.id))
+            Error::damaged(format!("item {} lies past the end of the file", item.id))
         })?;
         target[..n].copy_from_slice(now);
         target[n..].fill(0);
@@ -1668,7 +1662,7 @@ pub fn scan_cr3(data: &[u8]) -> Result<Scan, Error> {
         }
     }
     if !found {
-        return Err(Error::malformed(
+        return Err(Error::damaged(
             "not a Canon CR3 file: no Canon metadata box under 'moov'",
         ));
     }
@@ -1711,7 +1705,7 @@ fn rewrap(tiff: &[u8], pointer: u16) -> Result<Vec<u8>, Error> {
         Some(b"II*\0") => true,
         Some(b"MM\0*") => false,
         _ => {
-            return Err(Error::malformed(
+            return Err(Error::damaged(
                 "a Canon CR3 metadata box is not a TIFF structure",
             ))
         }
@@ -1736,7 +1730,7 @@ fn rewrap(tiff: &[u8], pointer: u16) -> Result<Vec<u8>, Error> {
         out.push(0);
     }
     let at = u32::try_from(out.len())
-        .map_err(|_| Error::malformed("a Canon CR3 metadata box is too large"))?;
+        .map_err(|_| Error::damaged("a Canon CR3 metadata box is too large"))?;
     out.extend_from_slice(&u16b(1));
     out.extend_from_slice(&u16b(pointer));
     out.extend_from_slice(&u16b(4));

@@ -11,11 +11,12 @@
 //! the trailer and the MPF index that points into it. Under a policy that
 //! keeps some categories, XMP and IPTC blocks are cut down to what is kept.
 
-use super::Pieces;
 use crate::findings::{Category, Finding, Scan};
 use crate::metadata::exif::{Exif, ImageFacts};
 use crate::metadata::{exif, iptc, mpf, xmp};
+use crate::plan::{Inspection, Pieces, Plan};
 use crate::policy::Policy;
+use crate::sniff::Format;
 use crate::Error;
 use std::ops::Range;
 
@@ -82,7 +83,7 @@ struct Jpeg<'a> {
 impl<'a> Jpeg<'a> {
     fn parse(data: &'a [u8]) -> Result<Jpeg<'a>, Error> {
         if data.len() < 4 || data[0] != 0xFF || data[1] != SOI {
-            return Err(Error::malformed("not a JPEG (no start-of-image marker)"));
+            return Err(Error::damaged("not a JPEG (no start-of-image marker)"));
         }
         let mut segments = Vec::new();
         let mut pos = 2;
@@ -130,9 +131,9 @@ impl<'a> Jpeg<'a> {
 fn next_marker(data: &[u8], pos: usize) -> Result<(u8, usize), Error> {
     if data.get(pos) != Some(&0xFF) {
         return Err(if pos >= data.len() {
-            Error::malformed("truncated: the file ends before the end-of-image marker")
+            Error::damaged("truncated: the file ends before the end-of-image marker")
         } else {
-            Error::malformed(format!("expected a marker at byte {pos}, found garbage"))
+            Error::damaged(format!("expected a marker at byte {pos}, found garbage"))
         });
     }
     let mut at = pos + 1;
@@ -141,7 +142,7 @@ fn next_marker(data: &[u8], pos: usize) -> Result<(u8, usize), Error> {
     }
     match data.get(at) {
         Some(&marker) => Ok((marker, at - 1)),
-        None => Err(Error::malformed("truncated: the file ends inside a marker")),
+        None => Err(Error::damaged("truncated: the file ends inside a marker")),
     }
 }
 
@@ -157,17 +158,17 @@ fn read_segment(data: &[u8], marker: u8, start: usize, entropy: bool) -> Result<
         });
     }
     if marker == SOI || marker == 0x00 {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "unexpected marker 0x{marker:02X} at byte {start}"
         )));
     }
     let len = data
         .get(start + 2..start + 4)
         .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
-        .ok_or_else(|| Error::malformed("truncated: the file ends inside a segment header"))?;
+        .ok_or_else(|| Error::damaged("truncated: the file ends inside a segment header"))?;
     let header_end = start + 2 + len;
     if len < 2 || header_end > data.len() {
-        return Err(Error::malformed(format!(
+        return Err(Error::damaged(format!(
             "segment 0x{marker:02X} at byte {start} says it is {len} bytes long, past the end of the file"
         )));
     }
@@ -197,7 +198,7 @@ fn entropy_end(data: &[u8], from: usize) -> Result<usize, Error> {
             None => break,
         }
     }
-    Err(Error::malformed(
+    Err(Error::damaged(
         "truncated: the image data ends without an end-of-image marker",
     ))
 }
@@ -336,7 +337,7 @@ fn scan_photoshop(jpeg: &Jpeg, prefix: &str) -> Result<Scan, Error> {
         return Ok(Scan::default());
     }
     iptc::scan_photoshop(&joined, &format!("{prefix}IPTC"))
-        .map_err(|e| Error::Malformed(format!("Photoshop/IPTC block is damaged ({e})")))
+        .map_err(|e| Error::Damaged(format!("Photoshop/IPTC block is damaged ({e})")))
 }
 
 /// JFXX extension segments carry a thumbnail; other vendor blocks are the
@@ -506,7 +507,7 @@ fn describe_trailer(bytes: &[u8]) -> String {
 /// some is, and dropped otherwise; the first EXIF block is rebuilt from the
 /// allowlist; vendor blocks, the MPF index and the trailer are dropped.
 pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
-    Ok(rebuild_jpeg(&Jpeg::parse(data)?, policy)?.to_vec(data))
+    rebuild_jpeg(&Jpeg::parse(data)?, policy)?.to_vec(data)
 }
 
 /// The cleaned JPEG: kept segments and the image data as ranges of the
@@ -521,7 +522,7 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Pieces, Error> {
     let keep_photoshop = policy.keeps_all(&photoshop);
     let mut photoshop_written = keep_photoshop || !policy.keeps_some(&photoshop);
     for segment in &jpeg.segments {
-        let whole = segment.start..segment.end;
+        let whole = segment.start as u64..segment.end as u64;
         let payload = segment.payload(data);
         match jpeg.block(segment) {
             Block::ImageData | Block::Icc | Block::Adobe => out.push_input(whole.clone()),
@@ -558,7 +559,7 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Pieces, Error> {
             Block::Exif | Block::ExtendedXmp | Block::Mpf | Block::Photoshop | Block::Vendor => {}
         }
     }
-    out.push_input(jpeg.image_end - 2..jpeg.image_end);
+    out.push_input(jpeg.image_end as u64 - 2..jpeg.image_end as u64);
     Ok(out)
 }
 
@@ -600,7 +601,7 @@ fn write_jfif(out: &mut Pieces, payload: &[u8], policy: &Policy) {
 fn write_segment(out: &mut Pieces, marker: u8, parts: &[&[u8]]) -> Result<(), Error> {
     let len: usize = parts.iter().map(|p| p.len()).sum();
     if len > MAX_PAYLOAD {
-        return Err(Error::Malformed(format!(
+        return Err(Error::Damaged(format!(
             "rebuilt segment would be {len} bytes, over the JPEG limit"
         )));
     }
@@ -631,23 +632,39 @@ fn image_data_of<'a>(jpeg: &Jpeg<'a>) -> Vec<&'a [u8]> {
     parts
 }
 
-/// Scan, cleaned bytes and the input's image data from one parse.
-pub fn clean<'a>(data: &'a [u8], policy: &Policy) -> Result<super::Cleaned<'a>, Error> {
+/// Scan, cleaned file and the input's image data from one parse.
+pub fn plan(data: &[u8], policy: &Policy) -> Result<Plan, Error> {
     let jpeg = Jpeg::parse(data)?;
-    Ok(super::Cleaned {
-        before: scan_jpeg(&jpeg, "")?,
+    Ok(Plan {
+        input: inspection(&jpeg)?,
+        input_len: data.len() as u64,
         output: rebuild_jpeg(&jpeg, policy)?,
-        image_data: image_data_of(&jpeg),
     })
 }
 
 /// Scan and image data from one parse.
-pub fn inspect(data: &[u8]) -> Result<super::Inspected<'_>, Error> {
-    let jpeg = Jpeg::parse(data)?;
-    Ok(super::Inspected {
-        scan: scan_jpeg(&jpeg, "")?,
-        image_data: image_data_of(&jpeg),
+pub fn inspect(data: &[u8]) -> Result<Inspection, Error> {
+    inspection(&Jpeg::parse(data)?)
+}
+
+fn inspection(jpeg: &Jpeg) -> Result<Inspection, Error> {
+    Ok(Inspection {
+        format: Format::Jpeg,
+        scan: scan_jpeg(jpeg, "")?,
+        media: image_ranges(jpeg),
     })
+}
+
+/// Where [`image_data_of`] lies in the file.
+fn image_ranges(jpeg: &Jpeg) -> Vec<Range<u64>> {
+    let mut ranges: Vec<Range<u64>> = jpeg
+        .segments
+        .iter()
+        .filter(|s| jpeg.block(s) == Block::ImageData)
+        .map(|s| s.start as u64..s.end as u64)
+        .collect();
+    ranges.push(jpeg.image_end as u64 - 2..jpeg.image_end as u64);
+    ranges
 }
 
 /// The markers of the segments before the first scan, and where the first
@@ -695,8 +712,8 @@ mod tests {
         let mut out = Pieces::default();
         out.push_input(0..2);
         write_segment(&mut out, marker, &[payload]).unwrap();
-        out.push_input(2..jpeg.len());
-        out.to_vec(jpeg)
+        out.push_input(2..jpeg.len() as u64);
+        out.to_vec(jpeg).unwrap()
     }
 
     #[test]

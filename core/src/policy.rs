@@ -9,7 +9,7 @@ use crate::findings::{Category, Scan};
 /// right colours.
 ///
 /// ```
-/// use photoscrub::{Category, Policy};
+/// use photoscrub_core::{Category, Policy};
 /// let keep_time = Policy::keep(&[Category::Time]);
 /// assert!(keep_time.removes(Category::Location));
 /// assert!(!keep_time.removes(Category::Time));

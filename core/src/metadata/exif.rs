@@ -122,7 +122,7 @@ impl Exif {
     /// certainty is not cleaned by guesswork.
     pub fn parse(tiff: &[u8]) -> Result<Exif, Error> {
         let damaged =
-            |e: &dyn std::fmt::Display| Error::Malformed(format!("EXIF block is damaged ({e})"));
+            |e: &dyn std::fmt::Display| Error::Damaged(format!("EXIF block is damaged ({e})"));
         match value_bytes(tiff) {
             None => {
                 return Err(damaged(&format!(
@@ -288,7 +288,7 @@ fn write(
     let mut out = Cursor::new(Vec::new());
     writer
         .write(&mut out, little_endian)
-        .map_err(|e| Error::Malformed(format!("cannot write the new EXIF block ({e})")))?;
+        .map_err(|e| Error::Damaged(format!("cannot write the new EXIF block ({e})")))?;
     Ok(out.into_inner())
 }
 

@@ -1,0 +1,129 @@
+//! One module per container format. Each parses its input once and
+//! returns a [`Plan`]: what the metadata would tell, where the image data
+//! is, and the cleaned file as pieces.
+//!
+//! Formats not yet planned in one parse offer three functions, joined here:
+//! - `scan(data) -> Result<Scan, Error>`: what its metadata would tell;
+//! - `rebuild(data, policy) -> Result<Vec<u8>, Error>`: the cleaned file;
+//! - `image_data(data) -> Result<Vec<&[u8]>, Error>`: the pieces of image
+//!   data whose bytes must be identical in the input and the output.
+
+pub mod gif;
+pub mod heif;
+pub mod isobmff;
+pub mod jpeg;
+pub mod jxl;
+pub mod mp4;
+pub mod png;
+pub mod tiff;
+pub mod webp;
+
+use crate::findings::Scan;
+use crate::plan::{Inspection, Plan};
+use crate::policy::Policy;
+use crate::sniff::Format;
+use crate::Error;
+use std::ops::Range;
+
+/// Everything the file's metadata blocks would tell.
+pub fn scan(format: Format, data: &[u8]) -> Result<Scan, Error> {
+    match format {
+        Format::Jpeg => jpeg::scan(data),
+        Format::Png => png::scan(data),
+        Format::Webp => webp::scan(data),
+        Format::Gif => gif::scan(data),
+        Format::Heif | Format::Avif => heif::scan(data),
+        Format::Jxl => jxl::scan(data),
+        Format::Tiff => tiff::scan(data),
+        Format::Raw if heif::is_cr3(data) => heif::scan_cr3(data),
+        Format::Raw => tiff::scan_raw(data),
+        Format::Video => mp4::scan(data),
+    }
+}
+
+/// The cleaned file.
+pub fn rebuild(format: Format, data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
+    match format {
+        Format::Jpeg => jpeg::rebuild(data, policy),
+        Format::Png => png::rebuild(data, policy),
+        Format::Webp => webp::rebuild(data, policy),
+        Format::Gif => gif::rebuild(data, policy),
+        Format::Heif | Format::Avif => heif::rebuild(data, policy),
+        Format::Jxl => jxl::rebuild(data, policy),
+        Format::Tiff => tiff::rebuild(data, policy),
+        Format::Video | Format::Raw => Err(unsupported(format)),
+    }
+}
+
+/// The image data, in pieces whose concatenation must not change.
+pub fn image_data(format: Format, data: &[u8]) -> Result<Vec<&[u8]>, Error> {
+    match format {
+        Format::Jpeg => jpeg::image_data(data),
+        Format::Png => png::image_data(data),
+        Format::Webp => webp::image_data(data),
+        Format::Gif => gif::image_data(data),
+        Format::Heif | Format::Avif => heif::image_data(data),
+        Format::Jxl => jxl::image_data(data),
+        Format::Tiff => tiff::image_data(data),
+        Format::Video | Format::Raw => Err(unsupported(format)),
+    }
+}
+
+/// What a photo says and where its image data is, from one parse.
+pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
+    match format {
+        Format::Jpeg => jpeg::inspect(data),
+        Format::Video => Err(Error::Unsupported("videos are read as a source".into())),
+        Format::Raw => Ok(Inspection {
+            format,
+            scan: scan(format, data)?,
+            media: Vec::new(),
+        }),
+        _ => Ok(Inspection {
+            format,
+            scan: scan(format, data)?,
+            media: ranges_of(data, &image_data(format, data)?),
+        }),
+    }
+}
+
+/// How to clean a photo under `policy`.
+pub fn plan_photo(format: Format, data: &[u8], policy: &Policy) -> Result<Plan, Error> {
+    match format {
+        Format::Jpeg => jpeg::plan(data, policy),
+        Format::Video | Format::Raw => Err(unsupported(format)),
+        // Not yet parsed once into pieces: scanned, rebuilt into one
+        // buffer, and their image data found, each on its own.
+        _ => Ok(Plan {
+            input: inspect_photo(format, data)?,
+            input_len: data.len() as u64,
+            output: rebuild(format, data, policy)?.into(),
+        }),
+    }
+}
+
+/// Where the sub-slices `parts` of `data` lie in it.
+fn ranges_of(data: &[u8], parts: &[&[u8]]) -> Vec<Range<u64>> {
+    let base = data.as_ptr() as usize;
+    parts
+        .iter()
+        .map(|p| {
+            let start = (p.as_ptr() as usize - base) as u64;
+            start..start + p.len() as u64
+        })
+        .collect()
+}
+
+/// The refusal for a format that cannot be cleaned (yet).
+pub fn unsupported(format: Format) -> Error {
+    Error::Unsupported(match format {
+        Format::Raw => {
+            "camera raw files cannot be cleaned: export a JPEG or HEIC from your photo app first"
+                .into()
+        }
+        other => format!(
+            "{} files cannot be cleaned this way",
+            other.name().to_uppercase()
+        ),
+    })
+}
