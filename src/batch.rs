@@ -666,7 +666,8 @@ fn is_same_file(file: &File, path: &Path) -> bool {
 
 /// Cleans one photo or video: the cleaned file is staged next to its
 /// output, what was staged is verified against the input, and only then
-/// committed.
+/// committed. A file is already clean when its cleaned form is itself,
+/// byte for byte (then `--in-place` leaves it alone).
 fn clean(
     job: &Job,
     (file, source): (&File, &dyn Source),
@@ -675,6 +676,10 @@ fn clean(
 ) -> Result<Outcome, Error> {
     let plan = photoscrub_core::plan(source, &options.policy)?;
     let (target, in_place) = target_of(job, file, output)?;
+    let unchanged = plan.is_identity(source);
+    if unchanged && in_place {
+        return Ok((Status::AlreadyClean, None, plan.input.scan));
+    }
     let write_options = WriteOptions {
         force: options.force || in_place,
         sync: in_place,
@@ -685,26 +690,14 @@ fn clean(
     if options.decode_check {
         decode_check(&plan, source, &staged)?;
     }
-    let scan = plan.input.scan.clone().marked_against(&after);
-    if scan.any_removed() {
-        let _: Written = staged.commit(&job.input, target, write_options)?;
-        return Ok((Status::Cleaned, Some(target.to_path_buf()), scan));
-    }
-    drop(staged);
-    if in_place {
-        return Ok((Status::AlreadyClean, None, scan));
-    }
-    // An already-clean file is copied as it is, not as rebuilt.
-    let mut whole = photoscrub_core::Pieces::default();
-    whole.push_input(0..source.size());
-    let copy = write::stage(target, (file, source), &whole, write_options)?;
-    if !copy.is_copy_of(source)? {
-        return Err(Error::Unverified(
-            "the file changed while it was being cleaned".into(),
-        ));
-    }
-    let _: Written = copy.commit(&job.input, target, write_options)?;
-    Ok((Status::AlreadyClean, Some(target.to_path_buf()), scan))
+    let _: Written = staged.commit(&job.input, target, write_options)?;
+    let status = if unchanged {
+        Status::AlreadyClean
+    } else {
+        Status::Cleaned
+    };
+    let scan = plan.input.scan.marked_against(&after);
+    Ok((status, Some(target.to_path_buf()), scan))
 }
 
 /// `--verify decode`: decodes the input and the staged output and requires
@@ -751,10 +744,10 @@ fn clean_bytes(bytes: &[u8], options: &Options) -> Result<(Outcome, Option<Vec<u
     if options.decode_check {
         verify::decode_identical(scrubbed.format, bytes, &scrubbed.bytes)?;
     }
-    let status = if scrubbed.removed_anything() {
-        Status::Cleaned
-    } else {
+    let status = if scrubbed.bytes == bytes {
         Status::AlreadyClean
+    } else {
+        Status::Cleaned
     };
     Ok((
         (status, Some(PathBuf::from("-")), scrubbed.scan),

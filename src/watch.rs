@@ -447,7 +447,7 @@ enum Done {
     Finished {
         relative: PathBuf,
         fp: Fingerprint,
-        report: Option<FileReport>,
+        report: Option<Box<FileReport>>,
         exec_error: Option<String>,
     },
     /// The file changed (or went away) around the cleaning: result dropped.
@@ -515,7 +515,7 @@ fn clean_one(shared: &Shared, job: Job) -> Done {
     Done::Finished {
         relative: job.relative,
         fp: job.fp,
-        report,
+        report: report.map(Box::new),
         exec_error,
     }
 }
@@ -1164,7 +1164,7 @@ impl Watch {
                     self.retry_delay.remove(&relative);
                     None
                 };
-                self.report(&relative, &flight.input, report.as_ref(), retry_in);
+                self.report(&relative, &flight.input, report.as_deref(), retry_in);
                 if let Some(e) = exec_error {
                     eprintln!(
                         "photoscrub: --exec for {}: {e}",

@@ -100,7 +100,9 @@ fn json_report_has_the_contract_fields() {
         let f = report.file(name);
         assert_eq!(f["format"], "jpeg", "{name}");
         assert!(f["error"].is_null(), "{name}: {}", f["error"]);
-        let expected = if ALREADY_CLEAN_JPEGS.contains(name) {
+        // check says "already-clean" when nothing would leak, even where
+        // clean would rewrite a block into its rebuilt form.
+        let expected = if ALREADY_CLEAN_JPEGS.contains(name) || *name == "orientation-only.jpg" {
             "already-clean"
         } else {
             "leaks"
@@ -113,7 +115,7 @@ fn json_report_has_the_contract_fields() {
     assert_eq!(s["skipped"], 1, "notes.txt is skipped: {s}");
     assert_eq!(
         s["already_clean"],
-        ALREADY_CLEAN_JPEGS.len(),
+        ALREADY_CLEAN_JPEGS.len() + 1,
         "summary already_clean: {s}"
     );
     assert_eq!(

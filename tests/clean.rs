@@ -136,8 +136,29 @@ fn full_keeps_orientation_6_and_its_icc_profile() {
 
 #[test]
 fn orientation_only_keeps_orientation_8() {
-    let (_tmp, _input, output, _) = clean_fixture("orientation-only.jpg");
+    let (tmp, _input, output, report) = clean_fixture("orientation-only.jpg");
     assert_eq!(exiftool(&output).orientation(), Some(8));
+    let file = report.file("orientation-only.jpg");
+    let removed = file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["removed"] == true);
+    assert_eq!(
+        removed.count(),
+        0,
+        "nothing identifying was in it\n{}",
+        report.describe()
+    );
+    // Its cleaned form is already clean: a second run writes it unchanged.
+    let again = tmp.path().join("again");
+    let second = run_json(args!["clean", "--json", "--out", again, output]);
+    second.assert_code(0);
+    assert_eq!(
+        second.file("orientation-only.jpg")["status"],
+        "already-clean"
+    );
+    assert_eq!(read(&again.join("orientation-only.jpg")), read(&output));
 }
 
 #[test]

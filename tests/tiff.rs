@@ -368,8 +368,15 @@ fn thumbnail_is_the_only_thing_removed() {
 }
 
 #[test]
-fn clean_tiff_is_already_clean() {
-    clean_cli(&fixture("tiff/clean.tif"), "already-clean");
+fn clean_tiff_is_rewritten_once_then_already_clean() {
+    // Nothing identifying, but not laid out as photoscrub writes a TIFF:
+    // rewritten (nothing removed), and its cleaned form is already clean.
+    let (_tmp, output, file) = clean_cli(&fixture("tiff/clean.tif"), "cleaned");
+    assert!(
+        findings(&file).iter().all(|f| f["removed"] == false),
+        "{file}"
+    );
+    clean_cli(&output, "already-clean");
 }
 
 #[test]

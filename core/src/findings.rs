@@ -6,6 +6,7 @@
 //! [`Policy`](crate::Policy), and recorded in `removed`.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -27,17 +28,22 @@ pub enum Category {
     Text,
     /// What is needed to show the picture right: Orientation, ICC profile.
     Rendering,
+    /// Metadata photoscrub cannot read with certainty (an unknown block, a
+    /// packet it cannot parse, bytes no structure points to). What it
+    /// holds cannot be known, so it is always removed and never kept.
+    Unknown,
 }
 
 impl Category {
     /// Every category, in report order.
-    pub const ALL: [Category; 7] = [
+    pub const ALL: [Category; 8] = [
         Category::Location,
         Category::People,
         Category::Device,
         Category::Time,
         Category::Preview,
         Category::Text,
+        Category::Unknown,
         Category::Rendering,
     ];
 
@@ -51,6 +57,7 @@ impl Category {
             Category::Preview => "preview",
             Category::Text => "text",
             Category::Rendering => "rendering",
+            Category::Unknown => "unknown",
         }
     }
 }
@@ -70,7 +77,7 @@ impl FromStr for Category {
             .find(|c| c.name().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
                 format!(
-                    "unknown category '{s}' (expected one of: location, people, device, time, preview, text, rendering)"
+                    "unknown category '{s}' (expected one of: location, people, device, time, preview, text, unknown, rendering)"
                 )
             })
     }
@@ -134,25 +141,54 @@ impl Location {
 /// Everything one file would have told a stranger.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Scan {
+    /// At most [`MAX_LISTED`] findings; the rest are counted in `omitted`.
     pub findings: Vec<Finding>,
     pub locations: Vec<Location>,
+    /// How many findings of each category were found but not listed (a
+    /// hostile file can hold millions of tiny blocks).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub omitted: BTreeMap<Category, usize>,
 }
+
+/// The most findings a scan lists; the rest are counted by category.
+pub const MAX_LISTED: usize = 2000;
+
+/// The most locations a scan keeps.
+pub const MAX_LOCATIONS: usize = 1000;
 
 impl Scan {
     /// Adds another block's scan to this one.
     pub fn extend(&mut self, other: Scan) {
-        self.findings.extend(other.findings);
-        self.locations.extend(other.locations);
+        for f in other.findings {
+            self.push(f);
+        }
+        for l in other.locations {
+            self.push_location(l);
+        }
+        for (c, n) in other.omitted {
+            *self.omitted.entry(c).or_default() += n;
+        }
     }
 
-    /// Adds one finding.
+    /// Adds one finding (counted, not listed, past [`MAX_LISTED`]).
     pub fn push(&mut self, finding: Finding) {
-        self.findings.push(finding);
+        if self.findings.len() < MAX_LISTED {
+            self.findings.push(finding);
+        } else {
+            *self.omitted.entry(finding.category).or_default() += 1;
+        }
     }
 
-    /// Whether any finding's category satisfies `pred`.
+    /// Adds one location (dropped past [`MAX_LOCATIONS`]).
+    pub fn push_location(&mut self, location: Location) {
+        if self.locations.len() < MAX_LOCATIONS {
+            self.locations.push(location);
+        }
+    }
+
+    /// Whether any finding's category, listed or not, satisfies `pred`.
     pub fn has_any(&self, mut pred: impl FnMut(Category) -> bool) -> bool {
-        self.findings.iter().any(|f| pred(f.category))
+        self.findings.iter().any(|f| pred(f.category)) || self.omitted.keys().any(|&c| pred(c))
     }
 
     /// Marks every finding as removed or not by what `policy` would remove
@@ -183,6 +219,21 @@ impl Scan {
     /// Whether any finding is marked removed.
     pub fn any_removed(&self) -> bool {
         self.findings.iter().any(|f| f.removed)
+    }
+
+    /// The first finding, listed or counted, that `policy` removes: its
+    /// category, tag and block (for counted ones, "(not listed)").
+    pub fn first_removed_by(&self, policy: &crate::Policy) -> Option<(Category, &str, &str)> {
+        self.findings
+            .iter()
+            .find(|f| policy.removes(f.category))
+            .map(|f| (f.category, f.tag.as_str(), f.block.as_str()))
+            .or_else(|| {
+                self.omitted
+                    .keys()
+                    .find(|&&c| policy.removes(c))
+                    .map(|&c| (c, "(not listed)", "(not listed)"))
+            })
     }
 
     /// The first location that is a real place.

@@ -6,7 +6,8 @@ use crate::findings::{Category, Scan};
 ///
 /// The default removes every category but [`Category::Rendering`], which is
 /// never removed: it is what shows the picture the right way up and in the
-/// right colours.
+/// right colours. [`Category::Unknown`] is always removed: what photoscrub
+/// cannot read, it cannot keep.
 ///
 /// ```
 /// use photoscrub_core::{Category, Policy};
@@ -18,7 +19,7 @@ use crate::findings::{Category, Scan};
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
-    remove: [bool; 7],
+    remove: [bool; Category::ALL.len()],
 }
 
 impl Default for Policy {
@@ -28,20 +29,26 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// Removes everything except `kept` (and rendering).
+    /// Removes everything except `kept` (and rendering; never unknown).
     pub fn keep(kept: &[Category]) -> Policy {
         Policy::from_fn(|c| !kept.contains(&c))
     }
 
-    /// Removes only `removed` (never rendering).
+    /// Removes only `removed` (never rendering; always unknown).
     pub fn only(removed: &[Category]) -> Policy {
         Policy::from_fn(|c| removed.contains(&c))
     }
 
     fn from_fn(remove: impl Fn(Category) -> bool) -> Policy {
-        let mut policy = Policy { remove: [false; 7] };
+        let mut policy = Policy {
+            remove: [false; Category::ALL.len()],
+        };
         for c in Category::ALL {
-            policy.remove[c as usize] = c != Category::Rendering && remove(c);
+            policy.remove[c as usize] = match c {
+                Category::Rendering => false,
+                Category::Unknown => true,
+                _ => remove(c),
+            };
         }
         policy
     }
@@ -79,6 +86,13 @@ mod tests {
         for c in Category::ALL {
             assert_eq!(p.removes(c), c != Category::Rendering, "{c}");
         }
+    }
+
+    #[test]
+    fn unknown_is_always_removed() {
+        assert!(Policy::keep(&Category::ALL).removes(Category::Unknown));
+        assert!(Policy::only(&[Category::Location]).removes(Category::Unknown));
+        assert!(!Policy::only(&[Category::Location]).removes(Category::Device));
     }
 
     #[test]
