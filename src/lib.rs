@@ -20,6 +20,7 @@ pub mod container;
 pub mod findings;
 pub mod geo;
 pub mod metadata;
+pub mod places;
 pub mod policy;
 pub mod report;
 pub mod sniff;
