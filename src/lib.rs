@@ -19,6 +19,7 @@ pub mod batch;
 pub mod container;
 pub mod findings;
 pub mod geo;
+pub mod mapdata;
 pub mod metadata;
 pub mod places;
 pub mod policy;

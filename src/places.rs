@@ -276,6 +276,10 @@ impl<'a> Places<'a> {
                         break;
                     }
                     let place = self.place_in_band(i, band);
+                    // Latitude alone rules out most of a band cheaply.
+                    if (place.lat - lat).abs() > dlat {
+                        continue;
+                    }
                     let d = distance_km((lat, lon), (place.lat, place.lon));
                     if d <= radius_km {
                         f(place, d);
@@ -331,21 +335,28 @@ impl<'a> Places<'a> {
         if !lat.is_finite() || !lon.is_finite() || lat.abs() > 90.0 || lon.abs() > 180.0 {
             return None;
         }
-        let largest = reach_km(1 << 24) * PART_OF_REACH;
+        let widest = reach_km(1 << 24);
         let mut held: Option<(Place<'a>, f64, f64)> = None;
         let mut near: Option<(Place<'a>, f64, f64)> = None;
-        self.for_each_near(lat, lon, NEAR_KM, |p, d| {
-            let depth = d / p.reach_km();
-            if depth <= 1.0 {
-                // Held: the deeper inside and the larger, the better.
-                let score = f64::from(p.population) * (1.0 - depth * depth);
-                if held.is_none_or(|h| score > h.2) {
-                    held = Some((p, d, score));
+        // First within the widest reach (no town further away can hold the
+        // point), then, if none does, out to NEAR_KM for the nearest.
+        for radius in [widest, NEAR_KM] {
+            self.for_each_near(lat, lon, radius, |p, d| {
+                let depth = d / p.reach_km();
+                if depth <= 1.0 {
+                    // Held: the deeper inside and the larger, the better.
+                    let score = f64::from(p.population) * (1.0 - depth * depth);
+                    if held.is_none_or(|h| score > h.2) {
+                        held = Some((p, d, score));
+                    }
+                } else if near.is_none_or(|n| depth < n.2) {
+                    near = Some((p, d, depth));
                 }
-            } else if near.is_none_or(|n| depth < n.2) {
-                near = Some((p, d, depth));
+            });
+            if held.is_some() {
+                break;
             }
-        });
+        }
         let (place, distance, within) = match (held, near) {
             (Some((p, d, _)), _) => (p, d, true),
             (None, Some((p, d, _))) => (p, d, false),
@@ -355,17 +366,9 @@ impl<'a> Places<'a> {
             }
         };
         // A part of a much larger city is named by that city.
-        let mut parent: Option<(Place<'a>, f64)> = None;
-        self.for_each_near(place.lat, place.lon, largest, |c, d| {
-            if c.population >= place.population.saturating_mul(PART_OF_RATIO)
-                && d <= c.reach_km() * PART_OF_REACH
-                && parent.is_none_or(|p| c.population > p.0.population)
-            {
-                parent = Some((c, d));
-            }
-        });
+        let parent = place.part_of();
         Some(match parent {
-            Some((city, _)) => Found {
+            Some(city) => Found {
                 place: city,
                 distance_km: distance_km((lat, lon), (city.lat, city.lon)),
                 within,
@@ -456,6 +459,33 @@ impl<'a> Place<'a> {
     /// Inhabitants (GeoNames; capped at 16 777 215).
     pub fn population(&self) -> u32 {
         self.population
+    }
+
+    /// The city this place is a part of, if any: a city that holds it
+    /// within [`PART_OF_REACH`] times its reach and is [`PART_OF_RATIO`]
+    /// times larger (Neuilly-sur-Seine in Paris, Crystal Palace in London),
+    /// or whose name it starts with ("Paris 15 Vaugirard", "Brussel
+    /// (Elsene)"). The largest such city.
+    pub fn part_of(&self) -> Option<Place<'a>> {
+        let widest = reach_km(1 << 24) * PART_OF_REACH;
+        let name = self.local_name();
+        let mut parent: Option<Place<'a>> = None;
+        self.table
+            .for_each_near(self.lat, self.lon, widest, |c, d| {
+                if c.population <= self.population || d > c.reach_km() * PART_OF_REACH {
+                    return;
+                }
+                let city = c.local_name();
+                let named = name.len() > city.len()
+                    && name.starts_with(city)
+                    && name[city.len()..].starts_with([' ', '-', '(']);
+                if (named || c.population >= self.population.saturating_mul(PART_OF_RATIO))
+                    && parent.is_none_or(|p| c.population > p.population)
+                {
+                    parent = Some(c);
+                }
+            });
+        parent
     }
 
     /// How far the town reaches from its centre ([`reach_km`]).
