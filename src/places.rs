@@ -758,6 +758,18 @@ mod tests {
             t.lookup(48.8846, 2.2697).unwrap().place.local_name(),
             "Paris"
         );
+        let find = |name: &str| {
+            (0..t.len())
+                .filter_map(|i| t.get(i))
+                .find(|p| p.local_name() == name)
+                .unwrap()
+        };
+        // Only 13 times smaller than Paris, but named as a part of it.
+        let passy = find("Paris 16 Passy").part_of().unwrap();
+        assert_eq!(passy.local_name(), "Paris");
+        assert_eq!(find("Neuilly-sur-Seine").part_of(), Some(find("Paris")));
+        assert_eq!(find("Heemstede").part_of(), None);
+        assert_eq!(find("Paris").part_of(), None);
         // Heemstede is a town of its own next to Haarlem.
         assert_eq!(
             t.lookup(52.3570, 4.6200).unwrap().place.local_name(),
