@@ -33,7 +33,7 @@ fn counts(svg: &str, needle: &str) -> usize {
 
 /// Share of pixels of a colour in the PNG ImageMagick renders of `svg`.
 fn colour_shares(svg: &str, name: &str, colours: &[&str]) -> Vec<f64> {
-    let dir = std::env::temp_dir().join(format!("photoscrub-map-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("photoscrub-map-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (svg_path, png_path) = (
         dir.join(format!("{name}.svg")),
