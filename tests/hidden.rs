@@ -878,11 +878,17 @@ fn pixel_sig(path: &Path, format: &str, scratch: &Path) -> Option<String> {
                 path.file_name().unwrap().to_string_lossy()
             ));
             let _ = fs::remove_file(&png);
+            // heif-convert numbers its outputs when a file holds several images
+            let first = png.with_file_name(format!(
+                "{}-1.png",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+            let _ = fs::remove_file(&first);
             let o = tool("heif-convert", &[path.as_os_str(), png.as_os_str()]);
-            if !o.status.success() || !png.exists() {
+            if !o.status.success() {
                 return None;
             }
-            identify(&png)
+            identify(if png.exists() { &png } else { &first })
         }
         _ => identify(path),
     }
