@@ -1,16 +1,8 @@
 //! The `photoscrub` command: parse arguments, run, exit with a code.
 
 mod cli;
+mod sys;
 
 fn main() {
-    let code = match cli::run() {
-        Ok(code) => code,
-        // A closed pipe (`photoscrub check … | head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => cli::OK,
-        Err(e) => {
-            eprintln!("photoscrub: {e}");
-            cli::FAILED
-        }
-    };
-    std::process::exit(code);
+    std::process::exit(cli::main());
 }
