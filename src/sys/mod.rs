@@ -395,6 +395,58 @@ mod tests {
     }
 
     #[test]
+    fn long_paths_work() {
+        // Past Windows' old 260-character limit: std turns long paths into
+        // \\?\ paths itself.
+        let dir = tempfile::tempdir().unwrap();
+        let mut deep = dir.path().to_path_buf();
+        for i in 0..12 {
+            deep.push(format!("a-folder-with-a-long-name-{i:02}"));
+        }
+        std::fs::create_dir_all(&deep).unwrap();
+        let (new, old) = (deep.join("new.jpg"), deep.join("photo.jpg"));
+        assert!(old.as_os_str().len() > 300);
+        std::fs::write(&new, b"new").unwrap();
+        std::fs::write(&old, b"old").unwrap();
+        rename_replace(&new, &old).unwrap();
+        let file = File::open(&old).unwrap();
+        let mut buf = [0u8; 3];
+        read_exact_at(&file, &mut buf, 0).unwrap();
+        assert_eq!(&buf, b"new");
+        assert!(is_same_file(&file, &old));
+    }
+
+    /// Windows: a program that holds the file being replaced open without
+    /// delete sharing (as a virus scanner does for a moment) makes the
+    /// rename fail with "access denied"; it succeeds once the file is let go.
+    #[cfg(windows)]
+    #[test]
+    fn rename_replace_waits_for_a_program_that_holds_the_file() {
+        use std::os::windows::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (new, old) = (dir.path().join("new"), dir.path().join("old"));
+        std::fs::write(&new, b"new").unwrap();
+        std::fs::write(&old, b"old").unwrap();
+        const FILE_SHARE_READ: u32 = 1;
+        let held = File::options()
+            .read(true)
+            .share_mode(FILE_SHARE_READ)
+            .open(&old)
+            .unwrap();
+        let direct = std::fs::rename(&new, &old).unwrap_err();
+        assert!(os::is_busy_for_rename(&direct), "{direct:?}");
+        let opened = File::options().write(true).open(&old).unwrap_err();
+        assert!(is_busy(&opened), "{opened:?}");
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            drop(held);
+        });
+        rename_replace(&new, &old).unwrap();
+        release.join().unwrap();
+        assert_eq!(std::fs::read(&old).unwrap(), b"new");
+    }
+
+    #[test]
     fn busy_errors_are_retried_and_others_are_not() {
         let mut tries = 0;
         let r: io::Result<()> = retry_busy(|| {
