@@ -290,6 +290,17 @@ pub fn is_disk_full(e: &io::Error) -> bool {
     )
 }
 
+/// Whether `e` (from `std::fs::hard_link`) means the filesystem has no hard
+/// links here, so a copy must do (`--backup` on exFAT, FAT, some network
+/// and FUSE filesystems). Unix: `EPERM`, `EOPNOTSUPP`, `EXDEV`, `EMLINK`,
+/// `ENOSYS`. Windows: `ERROR_INVALID_FUNCTION`, `ERROR_NOT_SUPPORTED`,
+/// `ERROR_NOT_SAME_DEVICE`, `ERROR_TOO_MANY_LINKS`. (The numbers differ:
+/// `libc::EPERM` compiles on Windows but means something else there.)
+pub fn no_hard_links(e: &io::Error) -> bool {
+    e.raw_os_error()
+        .is_some_and(|code| os::NO_HARD_LINKS.contains(&code))
+}
+
 // ---------------------------------------------------------------------------
 // The desktop
 // ---------------------------------------------------------------------------
@@ -479,6 +490,20 @@ mod tests {
         for code in os::disk_full_codes() {
             assert!(is_disk_full(&io::Error::from_raw_os_error(*code)), "{code}");
         }
+    }
+
+    #[test]
+    fn hard_links_refused_by_the_filesystem_are_told_apart() {
+        for code in os::NO_HARD_LINKS {
+            assert!(no_hard_links(&io::Error::from_raw_os_error(*code)));
+        }
+        assert!(!no_hard_links(&io::ErrorKind::NotFound.into()));
+        let dir = tempfile::tempdir().unwrap();
+        let e = std::fs::hard_link(dir.path().join("missing"), dir.path().join("b")).unwrap_err();
+        assert!(
+            !no_hard_links(&e),
+            "a missing file is not a filesystem without links"
+        );
     }
 
     #[test]

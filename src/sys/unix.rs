@@ -5,6 +5,15 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+/// What `link(2)` says on filesystems without hard links.
+pub const NO_HARD_LINKS: &[i32] = &[
+    libc::EPERM,
+    libc::EOPNOTSUPP,
+    libc::EXDEV,
+    libc::EMLINK,
+    libc::ENOSYS,
+];
+
 pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     file.read_at(buf, offset)
 }

@@ -15,6 +15,11 @@ const SHARING_VIOLATION: i32 = 32;
 /// `ERROR_LOCK_VIOLATION`: a range of the file is locked elsewhere.
 const LOCK_VIOLATION: i32 = 33;
 
+/// What `CreateHardLinkW` says on filesystems without hard links (FAT,
+/// exFAT, some network shares): `ERROR_INVALID_FUNCTION`,
+/// `ERROR_NOT_SAME_DEVICE`, `ERROR_NOT_SUPPORTED`, `ERROR_TOO_MANY_LINKS`.
+pub const NO_HARD_LINKS: &[i32] = &[1, 17, 50, 1142];
+
 pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     match file.seek_read(buf, offset) {
         // Reading at or past the end is `ERROR_HANDLE_EOF` on some handles.
