@@ -2,13 +2,15 @@
 
 use crate::batch::{self, Batch, Mode, Options, Output, Status};
 use crate::report::{self, Colour, Detail, Reporter, Style};
+use crate::sys;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use photoscrub_core::{Category, Policy};
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::File;
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Exit code: everything went well (check: nothing would leak).
 pub const OK: i32 = 0;
@@ -234,9 +236,91 @@ enum Verify {
     Decode,
 }
 
-/// Parses the command line, runs it, and returns the exit code.
-pub fn run() -> io::Result<i32> {
-    let cli = match Cli::try_parse_from(with_default_command(std::env::args_os().collect())) {
+/// What photoscrub says when started with nothing to do: double-clicked,
+/// or typed without arguments. Plain words, not a usage error.
+const START_HELP: &str = "\
+photoscrub removes what your photos and videos would tell a stranger:
+where they were taken, who is in them, which camera took them, and
+hidden previews. Your photos themselves are never changed.
+
+How to use it: drop photos, or folders of photos, onto photoscrub
+(DROP_ONTO). Cleaned copies go into a folder called \"cleaned\" next to
+the photos, and photoscrub shows what the photos would have told.
+
+In a terminal:
+  photoscrub check PHOTOS...   show what the photos would tell; change nothing
+  photoscrub PHOTOS...         write cleaned copies into cleaned/ next to them
+  photoscrub --help            all the options
+";
+
+/// The plain-words help, with where to drop photos on this system.
+pub fn start_help() -> String {
+    let onto = if cfg!(windows) {
+        "onto photoscrub.exe, or onto a shortcut to it"
+    } else if cfg!(target_os = "macos") {
+        "onto the photoscrub app, in the Dock or in Finder"
+    } else {
+        "onto the photoscrub icon, or right-click them and open them with photoscrub"
+    };
+    START_HELP.replace("DROP_ONTO", onto)
+}
+
+/// Runs photoscrub with the process's arguments; returns the exit code.
+///
+/// In a window of its own (a drop onto the program: see
+/// [`sys::console::should_pause`]) it says where the cleaned copies are and
+/// waits for Enter before the window closes. `watch` never waits: it runs
+/// until it is stopped.
+pub fn main() -> i32 {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let pause = args.get(1).is_none_or(|a| a != "watch") && sys::console::should_pause();
+    let mut folders = BTreeSet::new();
+    let code = if args.len() <= 1 {
+        print!("{}", start_help());
+        OK
+    } else {
+        match run(args, &mut folders) {
+            Ok(code) => code,
+            // A closed pipe (`photoscrub check … | head`) is not an error.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => OK,
+            Err(e) => {
+                eprintln!("photoscrub: {e}");
+                FAILED
+            }
+        }
+    };
+    if pause {
+        let mut stdout = io::stdout().lock();
+        let _ = write!(stdout, "{}", where_copies_are(&folders));
+        let _ = sys::console::wait_for_enter(&mut stdout, &mut io::stdin().lock());
+    }
+    code
+}
+
+/// `Cleaned copies are in:` and the folders (at most five), or nothing.
+fn where_copies_are(folders: &BTreeSet<PathBuf>) -> String {
+    const SHOWN: usize = 5;
+    let mut text = String::new();
+    if folders.is_empty() {
+        return text;
+    }
+    text.push_str("\nCleaned copies are in:\n");
+    for folder in folders.iter().take(SHOWN) {
+        text.push_str(&format!(
+            "  {}\n",
+            report::one_line(&folder.to_string_lossy())
+        ));
+    }
+    if folders.len() > SHOWN {
+        text.push_str(&format!("  and {} more folders\n", folders.len() - SHOWN));
+    }
+    text
+}
+
+/// Parses `args`, runs them, and returns the exit code; the folders that
+/// received cleaned copies are added to `folders`.
+fn run(args: Vec<OsString>, folders: &mut BTreeSet<PathBuf>) -> io::Result<i32> {
+    let cli = match Cli::try_parse_from(with_default_command(args)) {
         Ok(cli) => cli,
         Err(e) => {
             e.print()?;
@@ -269,7 +353,7 @@ pub fn run() -> io::Result<i32> {
     if common.paths.iter().any(|p| p.as_os_str() == "-") {
         return run_stdin(&common, &options);
     }
-    let summary = run_batch(&common, &options)?;
+    let summary = run_batch(&common, &options, folders)?;
     if let (Some(page), true) = (&common.html, common.open) {
         open_in_browser(page);
     }
@@ -277,8 +361,13 @@ pub fn run() -> io::Result<i32> {
 }
 
 /// Runs the batch with its report written to standard output (and the
-/// `--csv`/`--html` files) while it runs.
-fn run_batch(common: &Common, options: &Options) -> io::Result<report::Summary> {
+/// `--csv`/`--html` files) while it runs; notes the folders of the cleaned
+/// copies (not `--in-place`) in `folders`.
+fn run_batch(
+    common: &Common,
+    options: &Options,
+    folders: &mut BTreeSet<PathBuf>,
+) -> io::Result<report::Summary> {
     let style = if common.json {
         Style::Json
     } else {
@@ -297,7 +386,14 @@ fn run_batch(common: &Common, options: &Options) -> io::Result<report::Summary> 
     if let Some(path) = &common.html {
         reporter = reporter.with_html(Box::new(create(path)?))?;
     }
-    let skipped = batch::run_with(&common.paths, options, |file| reporter.file(&file));
+    let skipped = batch::run_with(&common.paths, options, |file| {
+        let written = matches!(file.status, Status::Cleaned | Status::AlreadyClean)
+            && options.mode != Mode::Clean(Output::InPlace);
+        if let (true, Some(folder)) = (written, file.output.as_deref().and_then(Path::parent)) {
+            folders.insert(folder.to_path_buf());
+        }
+        reporter.file(&file)
+    });
     reporter.finish(skipped)
 }
 
@@ -372,9 +468,14 @@ fn run_stdin(common: &Common, options: &Options) -> io::Result<i32> {
     }))
 }
 
-/// Colour on a terminal, unless `NO_COLOR` is set (no-color.org).
+/// Colour on a terminal, unless `NO_COLOR` is set (no-color.org) or the
+/// terminal cannot show it (an old Windows console).
 fn colour(terminal: bool) -> Colour {
-    Colour(terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()))
+    Colour(
+        terminal
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && sys::console::enable_ansi(true),
+    )
 }
 
 /// The `--html` and `--csv` reports, and `--open`.
@@ -396,21 +497,8 @@ fn write_files(batch: &Batch, common: &Common) -> io::Result<()> {
 }
 
 /// Opens a file with the desktop's default application.
-fn open_in_browser(path: &std::path::Path) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    let result = if cfg!(windows) {
-        std::process::Command::new("cmd")
-            .args(["/C", "start", ""])
-            .arg(path)
-            .spawn()
-    } else {
-        std::process::Command::new(opener).arg(path).spawn()
-    };
-    if let Err(e) = result {
+fn open_in_browser(path: &Path) {
+    if let Err(e) = sys::open_with_default_app(path) {
         eprintln!(
             "photoscrub: cannot open {} ({e}); open it yourself",
             path.display()

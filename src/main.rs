@@ -5,18 +5,10 @@ mod batch;
 mod cli;
 mod input;
 mod report;
+mod sys;
 mod watch;
 mod write;
 
 fn main() {
-    let code = match cli::run() {
-        Ok(code) => code,
-        // A closed pipe (`photoscrub check … | head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => cli::OK,
-        Err(e) => {
-            eprintln!("photoscrub: {e}");
-            cli::FAILED
-        }
-    };
-    std::process::exit(code);
+    std::process::exit(cli::main());
 }

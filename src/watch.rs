@@ -166,21 +166,22 @@ impl Summary {
 
 static SIGNALS: AtomicUsize = AtomicUsize::new(0);
 
-extern "C" fn on_signal(_signal: libc::c_int) {
-    // Only an atomic add: async-signal-safe.
-    SIGNALS.fetch_add(1, Ordering::SeqCst);
-}
-
+/// Counts SIGINT and SIGTERM in [`SIGNALS`] instead of dying of them. On
+/// Windows only SIGINT comes (Ctrl+C, through the C runtime's `signal`).
 fn install_signal_handlers() {
-    // SAFETY: a zeroed sigaction is a valid starting value; the handler only
-    // touches an atomic, which is async-signal-safe.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        action.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut action.sa_mask);
-        for signal in [libc::SIGINT, libc::SIGTERM] {
-            libc::sigaction(signal, &action, std::ptr::null_mut());
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for signal in [SIGINT, SIGTERM] {
+        // SAFETY: the action only adds to an atomic, which is
+        // async-signal-safe; it allocates nothing and takes no lock.
+        let installed = unsafe {
+            signal_hook::low_level::register(signal, || {
+                SIGNALS.fetch_add(1, Ordering::SeqCst);
+            })
+        };
+        if let Err(e) = installed {
+            eprintln!(
+                "photoscrub: cannot catch signal {signal} ({e}); it will stop the watcher at once"
+            );
         }
     }
 }
@@ -1329,9 +1330,10 @@ fn emit_json(value: &serde_json::Value) {
 }
 
 /// Takes an exclusive lock on `out`, so that two watchers never write into
-/// the same folder (and its state file) at once.
+/// the same folder (and its state file) at once. The lock is `flock` on
+/// Unix and `LockFileEx` on Windows (through [`File::try_lock`]); it goes
+/// with the returned file, and with the process if that dies.
 fn lock_folder(out: &Path) -> Result<File, Error> {
-    use std::os::unix::io::AsRawFd;
     let path = out.join(LOCK_FILE);
     let file = File::options()
         .create(true)
@@ -1339,15 +1341,20 @@ fn lock_folder(out: &Path) -> Result<File, Error> {
         .write(true)
         .open(&path)
         .map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
-    // SAFETY: flock on a file descriptor we own.
-    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    if !locked {
-        return Err(Error::Io(format!(
+    // `File::try_lock` is Rust 1.89; Cargo.toml still says 1.85, but the
+    // locked dependencies already need 1.93 (notify-types 1.91, fixed 1.93).
+    #[allow(clippy::incompatible_msrv)]
+    let locked = file.try_lock();
+    match locked {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::Io(format!(
             "another `photoscrub watch` is already writing into {}",
             out.display()
-        )));
+        ))),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(Error::Io(format!("cannot lock {}: {e}", path.display())))
+        }
     }
-    Ok(file)
 }
 
 #[cfg(test)]
@@ -1420,5 +1427,17 @@ mod tests {
         assert!(!stale.is_done("a.jpg", fp));
         assert!(stale.files["a.jpg"].output);
         assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn one_watcher_per_output_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_folder(dir.path()).unwrap();
+        match lock_folder(dir.path()) {
+            Err(Error::Io(m)) => assert!(m.contains("another `photoscrub watch`"), "{m}"),
+            other => panic!("a second lock was not refused: {other:?}"),
+        }
+        drop(first);
+        lock_folder(dir.path()).expect("the lock goes with the first watcher");
     }
 }

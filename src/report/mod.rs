@@ -23,9 +23,9 @@ pub enum Detail {
 
 /// The JSON object for one file (one line of JSON Lines).
 ///
-/// `path` and `output` are strings; a name that is not valid UTF-8 has
-/// U+FFFD in place of its bad bytes there, and then also comes exactly as
-/// `path_bytes` / `output_bytes`: an array of the path's bytes (0–255).
+/// `path` and `output` are strings; a name that is not valid Unicode has
+/// U+FFFD in place of its bad parts there, and then also comes exactly as
+/// `path_bytes` / `output_bytes` (see [`exact_bytes`]).
 pub fn file_json(file: &FileReport) -> Value {
     let mut value = json!({
         "type": "file",
@@ -38,21 +38,62 @@ pub fn file_json(file: &FileReport) -> Value {
         "location": main_location(file),
         "locations": file.scan.locations,
     });
-    if let Some(bytes) = non_utf8_bytes(&file.path) {
+    if let Some(bytes) = non_unicode_bytes(&file.path) {
         value["path_bytes"] = bytes;
     }
-    if let Some(bytes) = file.output.as_deref().and_then(non_utf8_bytes) {
+    if let Some(bytes) = file.output.as_deref().and_then(non_unicode_bytes) {
         value["output_bytes"] = bytes;
     }
     value
 }
 
-/// The bytes of a path that is not valid UTF-8, as a JSON array.
-fn non_utf8_bytes(path: &std::path::Path) -> Option<Value> {
-    use std::os::unix::ffi::OsStrExt;
+/// The exact bytes of a path that is not valid Unicode, as a JSON array.
+fn non_unicode_bytes(path: &std::path::Path) -> Option<Value> {
     path.to_str()
         .is_none()
-        .then(|| Value::from(path.as_os_str().as_bytes().to_vec()))
+        .then(|| Value::from(exact_bytes(path.as_os_str())))
+}
+
+/// A name as bytes from which the very same name can be made again.
+///
+/// On Unix these are the name's bytes. On Windows a name is UTF-16 that
+/// may hold unpaired surrogates; its bytes are then its WTF-8 form: UTF-8,
+/// with an unpaired surrogate written as the three bytes UTF-8 would give
+/// its code point (U+D800 is `ED A0 80`). On both, Python's
+/// `os.fsdecode(bytes(value))` gives back the name the system knows.
+fn exact_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
+    #[cfg(windows)]
+    {
+        use std::os::windows::ffi::OsStrExt;
+        wtf8(name.encode_wide())
+    }
+    #[cfg(not(windows))]
+    {
+        name.as_encoded_bytes().to_vec()
+    }
+}
+
+/// WTF-8: UTF-16 code units (surrogates paired or not) as bytes.
+#[cfg_attr(not(windows), allow(dead_code))]
+fn wtf8(units: impl IntoIterator<Item = u16>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for unit in char::decode_utf16(units) {
+        // An unpaired surrogate is a code point that is not a char: encode
+        // it by hand exactly as UTF-8 would encode any other U+0800..U+FFFF.
+        let code = match unit {
+            Ok(c) => {
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                continue;
+            }
+            Err(e) => u32::from(e.unpaired_surrogate()),
+        };
+        out.extend_from_slice(&[
+            0xE0 | (code >> 12) as u8,
+            0x80 | ((code >> 6) & 0x3F) as u8,
+            0x80 | (code & 0x3F) as u8,
+        ]);
+    }
+    out
 }
 
 /// Text for a human report on one line: bytes that are not UTF-8 become
@@ -775,5 +816,45 @@ mod tests {
         assert_eq!(csv_field("plain"), "plain");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn wtf8_keeps_unpaired_surrogates_and_pairs_the_others() {
+        // a, U+D800 alone, b
+        assert_eq!(wtf8([0x61, 0xD800, 0x62]), [0x61, 0xED, 0xA0, 0x80, 0x62]);
+        // U+DC00 alone, then a lone high surrogate at the end
+        assert_eq!(wtf8([0xDC00, 0xDBFF]), [0xED, 0xB0, 0x80, 0xED, 0xAF, 0xBF]);
+        // A pair is one supplementary character, as in UTF-8.
+        assert_eq!(wtf8([0xD83D, 0xDE00]), "\u{1F600}".as_bytes());
+        assert_eq!(wtf8("Zoë.jpg".encode_utf16()), "Zoë.jpg".as_bytes());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn exact_bytes_are_the_unix_name() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"in/\xff.jpg");
+        assert_eq!(exact_bytes(name), b"in/\xff.jpg");
+        let path = std::path::Path::new(name);
+        assert_eq!(
+            non_unicode_bytes(path),
+            Some(json!([105, 110, 47, 255, 46, 106, 112, 103]))
+        );
+        assert_eq!(non_unicode_bytes(std::path::Path::new("in/a.jpg")), None);
+    }
+
+    #[cfg(windows)]
+    #[test]
+    fn exact_bytes_are_the_windows_name_in_wtf8() {
+        use std::os::windows::ffi::OsStringExt;
+        let name = std::ffi::OsString::from_wide(&[0x69, 0x6E, 0x5C, 0xD800, 0x2E, 0x6A]);
+        let path = std::path::Path::new(&name);
+        assert_eq!(
+            non_unicode_bytes(path),
+            Some(json!([105, 110, 92, 0xED, 0xA0, 0x80, 46, 106]))
+        );
+        // std keeps such names in WTF-8 too (unspecified, so not relied on).
+        assert_eq!(exact_bytes(&name), name.as_encoded_bytes());
+        assert_eq!(non_unicode_bytes(std::path::Path::new("in\\a.jpg")), None);
     }
 }

@@ -1,0 +1,99 @@
+//! Linux, macOS and the other Unix systems.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// What `link(2)` says on filesystems without hard links.
+pub const NO_HARD_LINKS: &[i32] = &[
+    libc::EPERM,
+    libc::EOPNOTSUPP,
+    libc::EXDEV,
+    libc::EMLINK,
+    libc::ENOSYS,
+];
+
+pub fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    file.read_at(buf, offset)
+}
+
+pub fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<usize> {
+    file.write_at(buf, offset)
+}
+
+pub fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 only checks whether the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    super::sync_file(&File::open(dir)?)
+}
+
+pub fn copy_written(file: &File) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    super::linux::start_writeback(file);
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
+    Ok(())
+}
+
+pub fn sync_written() {
+    // SAFETY: sync(2) takes no arguments and cannot fail.
+    unsafe { libc::sync() }
+}
+
+pub fn rename_replace(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to)
+}
+
+pub fn is_busy(_e: &io::Error) -> bool {
+    false
+}
+
+pub fn is_busy_for_rename(_e: &io::Error) -> bool {
+    false
+}
+
+pub fn open_with_default_app(path: &Path) -> io::Result<()> {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(path)
+        .spawn()
+        .map(drop)
+}
+
+/// Whether this process leads the session of the terminal on standard
+/// input: a terminal emulator started it directly (a desktop entry with
+/// `Terminal=true`, `xterm -e photoscrub …`), so the window closes when it
+/// exits. Started from a shell, the shell leads the session; with no
+/// terminal on standard input (a service, a pipe), nobody does.
+pub fn owns_console() -> bool {
+    // SAFETY: both calls only read process state; tcgetsid fails (-1) when
+    // fd 0 is not this session's controlling terminal.
+    unsafe { libc::tcgetsid(libc::STDIN_FILENO) == libc::getpid() }
+}
+
+/// Unix terminals take ANSI colours as they are.
+pub fn enable_ansi(_stdout: bool) -> bool {
+    true
+}
+
+#[cfg(test)]
+pub fn example_busy_error() -> Option<io::Error> {
+    None
+}
+
+#[cfg(test)]
+pub fn disk_full_codes() -> &'static [i32] {
+    &[libc::ENOSPC, libc::EDQUOT]
+}
