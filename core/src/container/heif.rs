@@ -568,6 +568,7 @@ impl<'a> Heif<'a> {
         ImageFacts {
             dimensions,
             has_icc,
+            orientation: None,
         }
     }
 }

@@ -123,6 +123,7 @@ impl<'a> Jpeg<'a> {
         ImageFacts {
             dimensions: self.dimensions(),
             has_icc: self.segments.iter().any(|s| self.block(s) == Block::Icc),
+            orientation: None,
         }
     }
 }

@@ -116,6 +116,7 @@ impl<'a> Png<'a> {
         ImageFacts {
             dimensions,
             has_icc: self.chunks.iter().any(|c| &c.kind == b"iCCP"),
+            orientation: None,
         }
     }
 

@@ -172,6 +172,7 @@ impl<'a> Webp<'a> {
         ImageFacts {
             dimensions: self.dimensions(),
             has_icc: self.header().is_some() && self.find(Block::Icc).is_some(),
+            orientation: None,
         }
     }
 

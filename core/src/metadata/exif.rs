@@ -112,6 +112,10 @@ pub struct ImageFacts {
     pub dimensions: Option<(u32, u32)>,
     /// Whether the image carries an ICC profile (then ColorSpace is not sRGB).
     pub has_icc: bool,
+    /// An Orientation found outside EXIF (XMP `tiff:Orientation`, a PNG
+    /// "Raw profile type exif"), written into the rebuilt EXIF when the
+    /// EXIF block has none, so the picture stays the right way up.
+    pub orientation: Option<u32>,
 }
 
 impl Exif {

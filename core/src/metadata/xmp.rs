@@ -56,6 +56,12 @@ pub fn scan(packet: &[u8], block: &str) -> Scan {
     walker.sink.finish()
 }
 
+/// The `tiff:Orientation` a packet gives (1–8), for a photo whose EXIF has
+/// none. (Not read yet: `None`.)
+pub fn orientation(_packet: &[u8]) -> Option<u32> {
+    None
+}
+
 /// A valid XMP packet without any property, padded with whitespace to
 /// exactly `len` bytes, or `None` if `len` is too small to hold one. Used to
 /// overwrite an XMP item in place (whitespace alone is not valid XMP).
