@@ -112,6 +112,7 @@ fn metadata(data: &[u8]) {
                     let facts = ImageFacts {
                         dimensions: Some((640, 480)),
                         has_icc: false,
+                        orientation: None,
                     };
                     if let Ok(out) = e.rebuild(p, facts) {
                         Exif::parse(&out).expect("rebuilt EXIF parses");

@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
                 let facts = ImageFacts {
                     dimensions: Some((640, 480)),
                     has_icc: false,
+                    orientation: None,
                 };
                 if let Ok(out) = e.rebuild(p, facts) {
                     // What we write must read back.

@@ -607,6 +607,7 @@ mod tests {
         let facts = ImageFacts {
             dimensions: Some((64, 48)),
             has_icc: false,
+            orientation: None,
         };
         let rebuilt = Exif::parse(&exif.rebuild(&Policy::default(), facts).unwrap()).unwrap();
         assert_eq!(rebuilt.orientation(), Some(6));
