@@ -57,13 +57,15 @@ pub struct Options {
     pub backup: bool,
 }
 
-/// The outcome for one file.
+/// The outcome for one file: the status words of every report (JSON, CSV,
+/// text, HTML).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// A cleaned file was written.
     Cleaned,
-    /// Nothing to remove (a copy is still written to the output folder).
+    /// Its cleaned form is the file itself, byte for byte (with `clean` it
+    /// is still written to the output folder; `check`: nothing would leak).
     AlreadyClean,
     /// `check`: the file holds something the policy would remove.
     Leaks,
@@ -71,6 +73,51 @@ pub enum Status {
     Refused,
     /// Damaged input, failed verification or a write error; nothing written.
     Failed,
+    /// Not a photo or video (the folder watcher reports these).
+    Skipped,
+}
+
+/// Why a file was refused or failed: its kind, for programs, and what
+/// happened, for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+/// The kinds of [`Failure`], as `error_kind` in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    /// A format, or a part of one, photoscrub does not clean.
+    Unsupported,
+    /// The file is damaged or not what it claims to be.
+    Damaged,
+    /// The cleaned file did not pass verification.
+    Unverified,
+    /// Reading the original or writing the output failed.
+    Io,
+}
+
+impl From<&Error> for Failure {
+    fn from(error: &Error) -> Failure {
+        let kind = match error {
+            Error::Unsupported(_) => FailureKind::Unsupported,
+            Error::Damaged(_) => FailureKind::Damaged,
+            Error::Unverified(_) => FailureKind::Unverified,
+            _ => FailureKind::Io,
+        };
+        Failure {
+            kind,
+            message: error.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// What happened to one file.
@@ -81,15 +128,29 @@ pub struct FileReport {
     pub status: Status,
     pub output: Option<PathBuf>,
     pub scan: Scan,
-    pub error: Option<String>,
+    pub error: Option<Failure>,
     /// A small JPEG of the picture, upright, when thumbnails were asked for.
     pub thumbnail: Option<Vec<u8>>,
 }
 
 impl FileReport {
+    /// The report of a file that is not a photo or video.
+    pub fn skipped(path: &Path) -> FileReport {
+        FileReport {
+            path: path.to_path_buf(),
+            format: None,
+            status: Status::Skipped,
+            output: None,
+            scan: Scan::default(),
+            error: None,
+            thumbnail: None,
+        }
+    }
+
     fn failed(path: &Path, format: Option<Format>, error: &Error) -> FileReport {
-        let status = match error {
-            Error::Unsupported(_) => Status::Refused,
+        let error = Failure::from(error);
+        let status = match error.kind {
+            FailureKind::Unsupported => Status::Refused,
             _ => Status::Failed,
         };
         FileReport {
@@ -98,7 +159,7 @@ impl FileReport {
             status,
             output: None,
             scan: Scan::default(),
-            error: Some(error.to_string()),
+            error: Some(error),
             thumbnail: None,
         }
     }

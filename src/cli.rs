@@ -12,18 +12,104 @@ use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Exit code: everything went well (check: nothing would leak).
-pub const OK: i32 = 0;
-/// Exit code: `check` found something that would leak.
-pub const LEAKS: i32 = 1;
-/// Exit code: the command line was wrong.
-pub const USAGE: i32 = 2;
-/// Exit code: one or more files failed or were refused.
-pub const FAILED: i32 = 3;
+/// How a run ended, as the process's exit code (the contract scripts rely
+/// on; README, "Exit codes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything went well (`check`: nothing would leak).
+    Ok = 0,
+    /// `check` found something that would leak.
+    Leaks = 1,
+    /// The command line was wrong.
+    Usage = 2,
+    /// One or more files failed or were refused (wins over `Leaks`).
+    Failed = 3,
+}
+
+impl Exit {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// `--keep`/`--only`: which categories go.
+#[derive(Args, Debug)]
+struct PolicyArgs {
+    /// Keep these categories (comma-separated), remove the rest.
+    #[arg(
+        long,
+        value_name = "CATS",
+        value_delimiter = ',',
+        conflicts_with = "only"
+    )]
+    keep: Vec<CategoryArg>,
+    /// Remove only these categories (comma-separated), keep the rest.
+    #[arg(long, value_name = "CATS", value_delimiter = ',')]
+    only: Vec<CategoryArg>,
+}
+
+impl PolicyArgs {
+    fn policy(&self) -> Policy {
+        let categories = |args: &[CategoryArg]| -> Vec<Category> {
+            args.iter().map(|&c| Category::from(c)).collect()
+        };
+        if self.only.is_empty() {
+            Policy::keep(&categories(&self.keep))
+        } else {
+            Policy::only(&categories(&self.only))
+        }
+    }
+}
+
+/// A category on the command line (`unknown` is not one: what photoscrub
+/// cannot read is always removed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum CategoryArg {
+    /// GPS coordinates, place names, addresses
+    Location,
+    /// names of people: authors, owners, people shown
+    People,
+    /// camera make, model, software, serial numbers, maker notes
+    Device,
+    /// when the photo was taken or edited
+    Time,
+    /// hidden pictures: thumbnails, second images, motion-photo videos
+    Preview,
+    /// comments, titles, captions, keywords
+    Text,
+    /// Orientation and colour profile (always kept)
+    Rendering,
+}
+
+impl From<CategoryArg> for Category {
+    fn from(c: CategoryArg) -> Category {
+        match c {
+            CategoryArg::Location => Category::Location,
+            CategoryArg::People => Category::People,
+            CategoryArg::Device => Category::Device,
+            CategoryArg::Time => Category::Time,
+            CategoryArg::Preview => Category::Preview,
+            CategoryArg::Text => Category::Text,
+            CategoryArg::Rendering => Category::Rendering,
+        }
+    }
+}
+
+/// How the work is done: `--jobs`, `--verify`.
+#[derive(Args, Debug)]
+struct WorkArgs {
+    /// Number of files processed at once (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Extra verification: `decode` also decodes both files and compares pixels.
+    #[arg(long, value_name = "HOW")]
+    verify: Option<Verify>,
+}
 
 const AFTER_HELP: &str = "\
 Categories: location, people, device, time, preview, text, rendering.
-By default everything but rendering (Orientation, ICC profile) is removed.
+By default everything but rendering (Orientation, ICC profile) is removed;
+metadata photoscrub cannot read (`unknown` in reports) is always removed.
 
 Exit codes: 0 all good (check: nothing would leak), 1 check found a leak,
 2 usage error, 3 one or more files failed or were refused.
@@ -102,23 +188,10 @@ struct WatchArgs {
     /// Run CMD with the cleaned file's path as its last argument after each success.
     #[arg(long, value_name = "CMD")]
     exec: Option<String>,
-    /// Keep these categories (comma-separated), remove the rest.
-    #[arg(
-        long,
-        value_name = "CATS",
-        value_delimiter = ',',
-        conflicts_with = "only"
-    )]
-    keep: Vec<Category>,
-    /// Remove only these categories (comma-separated), keep the rest.
-    #[arg(long, value_name = "CATS", value_delimiter = ',')]
-    only: Vec<Category>,
-    /// Number of files cleaned at once (default: one per core).
-    #[arg(long, short = 'j', value_name = "N")]
-    jobs: Option<usize>,
-    /// Extra verification: `decode` also decodes both files and compares pixels.
-    #[arg(long, value_name = "HOW")]
-    verify: Option<Verify>,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    #[command(flatten)]
+    work: WorkArgs,
     /// Print only failures.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -131,16 +204,11 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
-fn run_watch(args: WatchArgs) -> i32 {
-    let policy = if args.only.is_empty() {
-        Policy::keep(&args.keep)
-    } else {
-        Policy::only(&args.only)
-    };
+fn run_watch(args: WatchArgs) -> Exit {
     let config = crate::watch::Config {
-        policy,
-        decode_check: args.verify == Some(Verify::Decode),
-        jobs: args.jobs.unwrap_or(0),
+        policy: args.policy.policy(),
+        decode_check: args.work.verify == Some(Verify::Decode),
+        jobs: args.work.jobs.unwrap_or(0),
         once: args.once,
         poll: args.poll.map(std::time::Duration::from_secs_f64),
         json: args.json,
@@ -151,13 +219,13 @@ fn run_watch(args: WatchArgs) -> i32 {
         ..crate::watch::Config::new(args.inbox, args.out)
     };
     match crate::watch::run(&config) {
-        Ok(summary) if config.once && summary.any_failed() => FAILED,
-        Ok(_) => OK,
+        Ok(summary) if config.once && summary.any_failed() => Exit::Failed,
+        Ok(_) => Exit::Ok,
         Err(e) => {
             eprintln!("photoscrub: {e}");
             match e {
-                crate::watch::Error::Usage(_) => USAGE,
-                crate::watch::Error::Io(_) => FAILED,
+                crate::watch::Error::Usage(_) => Exit::Usage,
+                crate::watch::Error::Io(_) => Exit::Failed,
             }
         }
     }
@@ -187,26 +255,13 @@ struct CleanArgs {
 
 #[derive(Args, Debug)]
 struct Common {
-    /// Keep these categories (comma-separated), remove the rest.
-    #[arg(
-        long,
-        value_name = "CATS",
-        value_delimiter = ',',
-        conflicts_with = "only"
-    )]
-    keep: Vec<Category>,
-    /// Remove only these categories (comma-separated), keep the rest.
-    #[arg(long, value_name = "CATS", value_delimiter = ',')]
-    only: Vec<Category>,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// Print JSON Lines (one object per file, then a summary) on stdout.
     #[arg(long)]
     json: bool,
-    /// Number of files processed at once (default: one per core).
-    #[arg(long, short = 'j', value_name = "N")]
-    jobs: Option<usize>,
-    /// Extra verification: `decode` also decodes both files and compares pixels.
-    #[arg(long, value_name = "HOW")]
-    verify: Option<Verify>,
+    #[command(flatten)]
+    work: WorkArgs,
     /// Also write the report as one self-contained HTML page (thumbnails and a map).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
@@ -271,21 +326,21 @@ pub fn start_help() -> String {
 /// [`sys::console::should_pause`]) it says where the cleaned copies are and
 /// waits for Enter before the window closes. `watch` never waits: it runs
 /// until it is stopped.
-pub fn main() -> i32 {
+pub fn main() -> Exit {
     let args: Vec<OsString> = std::env::args_os().collect();
     let pause = args.get(1).is_none_or(|a| a != "watch") && sys::console::should_pause();
     let mut folders = BTreeSet::new();
     let code = if args.len() <= 1 {
         print!("{}", start_help());
-        OK
+        Exit::Ok
     } else {
         match run(args, &mut folders) {
             Ok(code) => code,
             // A closed pipe (`photoscrub check … | head`) is not an error.
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => OK,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Ok,
             Err(e) => {
                 eprintln!("photoscrub: {e}");
-                FAILED
+                Exit::Failed
             }
         }
     };
@@ -319,12 +374,16 @@ fn where_copies_are(folders: &BTreeSet<PathBuf>) -> String {
 
 /// Parses `args`, runs them, and returns the exit code; the folders that
 /// received cleaned copies are added to `folders`.
-fn run(args: Vec<OsString>, folders: &mut BTreeSet<PathBuf>) -> io::Result<i32> {
+fn run(args: Vec<OsString>, folders: &mut BTreeSet<PathBuf>) -> io::Result<Exit> {
     let cli = match Cli::try_parse_from(with_default_command(args)) {
         Ok(cli) => cli,
         Err(e) => {
             e.print()?;
-            return Ok(if e.use_stderr() { USAGE } else { OK });
+            return Ok(if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            });
         }
     };
     let (common, mode, force, backup) = match cli.command {
@@ -340,10 +399,10 @@ fn run(args: Vec<OsString>, folders: &mut BTreeSet<PathBuf>) -> io::Result<i32> 
         Command::Watch(args) => return Ok(run_watch(args)),
     };
     let options = Options {
-        policy: policy(&common),
-        decode_check: common.verify == Some(Verify::Decode),
+        policy: common.policy.policy(),
+        decode_check: common.work.verify == Some(Verify::Decode),
         force,
-        jobs: common.jobs.unwrap_or(0),
+        jobs: common.work.jobs.unwrap_or(0),
         progress: !common.quiet && !common.json && io::stderr().is_terminal(),
         thumbnails: common.html.is_some(),
         follow: common.follow,
@@ -423,24 +482,16 @@ fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
     args
 }
 
-fn policy(common: &Common) -> Policy {
-    if common.only.is_empty() {
-        Policy::keep(&common.keep)
-    } else {
-        Policy::only(&common.only)
-    }
-}
-
-fn run_stdin(common: &Common, options: &Options) -> io::Result<i32> {
+fn run_stdin(common: &Common, options: &Options) -> io::Result<Exit> {
     if common.paths.len() != 1 {
         eprintln!("photoscrub: `-` (standard input) cannot be combined with other paths");
-        return Ok(USAGE);
+        return Ok(Exit::Usage);
     }
     if matches!(options.mode, Mode::Clean(Output::Dir(_) | Output::InPlace)) {
         eprintln!(
             "photoscrub: with `-` the cleaned file goes to standard output; drop --out/--in-place"
         );
-        return Ok(USAGE);
+        return Ok(Exit::Usage);
     }
     let mut input = Vec::new();
     io::stdin().lock().read_to_end(&mut input)?;
@@ -515,12 +566,12 @@ fn detail(common: &Common) -> Detail {
 }
 
 /// The exit code, from whether any file ended with a status.
-fn exit_code(has: impl Fn(Status) -> bool) -> i32 {
+fn exit_code(has: impl Fn(Status) -> bool) -> Exit {
     if has(Status::Failed) || has(Status::Refused) {
-        FAILED
+        Exit::Failed
     } else if has(Status::Leaks) {
-        LEAKS
+        Exit::Leaks
     } else {
-        OK
+        Exit::Ok
     }
 }

@@ -10,5 +10,5 @@ mod watch;
 mod write;
 
 fn main() {
-    std::process::exit(cli::main());
+    std::process::exit(cli::main().code());
 }

@@ -45,14 +45,13 @@
 //!   saved, exit 0. A second signal abandons the files in flight; their
 //!   temporary files are removed on the next start.
 
-use crate::batch::{self, FileReport, Mode, Options, Output, Status};
+use crate::batch::{self, FailureKind, FileReport, Mode, Options, Output, Status};
 use crate::report;
 use notify_debouncer_full::notify::RecursiveMode;
 use notify_debouncer_full::DebounceEventResult;
 use photoscrub_core::findings::Category;
 use photoscrub_core::policy::Policy;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::fs::{self, File};
@@ -580,6 +579,8 @@ struct Watch {
     /// The last wait before a retry, per file (doubled after each failure).
     retry_delay: HashMap<PathBuf, Duration>,
     summary: Summary,
+    /// What the files cleaned in this run told, for the closing summary.
+    told: report::Summary,
     shared: Arc<Shared>,
     jobs_tx: Option<Sender<Job>>,
     workers: Vec<thread::JoinHandle<()>>,
@@ -678,6 +679,7 @@ impl Watch {
             retry_at: HashMap::new(),
             retry_delay: HashMap::new(),
             summary: Summary::default(),
+            told: report::Summary::new(false),
             shared,
             jobs_tx: Some(jobs_tx),
             workers,
@@ -822,16 +824,11 @@ impl Watch {
             }
         }
         if self.config.json {
-            let s = &self.summary;
-            emit_json(&json!({
-                "type": "summary",
-                "event": "summary",
-                "cleaned": s.cleaned,
-                "already_clean": s.already_clean,
-                "refused": s.refused,
-                "failed": s.failed,
-                "skipped": s.skipped,
-            }));
+            self.told.skipped = self.summary.skipped;
+            self.told.finish();
+            let mut event = report::SummaryEvent::of(&self.told);
+            event.event = Some("summary");
+            emit_line(&event.to_line());
         } else if !self.config.quiet || self.summary.any_failed() {
             let s = &self.summary;
             self.note(&format!(
@@ -1124,17 +1121,14 @@ impl Watch {
                 let Some(flight) = self.in_flight.remove(&relative) else {
                     return;
                 };
-                let output = self.out.join(&relative);
                 let (status, retry) = match &report {
                     None => (EntryStatus::Skipped, false),
                     Some(r) => match r.status {
                         Status::Cleaned => (EntryStatus::Cleaned, false),
                         Status::AlreadyClean | Status::Leaks => (EntryStatus::AlreadyClean, false),
                         Status::Refused => (EntryStatus::Refused, false),
-                        Status::Failed => (
-                            EntryStatus::Failed,
-                            is_read_or_write_failure(r, &flight.input, &output),
-                        ),
+                        Status::Failed => (EntryStatus::Failed, is_read_or_write_failure(r)),
+                        Status::Skipped => (EntryStatus::Skipped, false),
                     },
                 };
                 let wrote = matches!(status, EntryStatus::Cleaned | EntryStatus::AlreadyClean);
@@ -1207,28 +1201,21 @@ impl Watch {
                 self.summary.failed += 1;
                 "failed"
             }
-        };
-        if self.config.json {
-            let mut value = match report {
-                Some(r) => report::file_json(r),
-                None => json!({
-                    "type": "file",
-                    "path": input.to_string_lossy(),
-                    "format": null,
-                    "status": "skipped",
-                    "output": null,
-                    "error": null,
-                    "findings": [],
-                    "location": null,
-                    "locations": [],
-                }),
-            };
-            value["event"] = json!(event);
-            value["relative"] = json!(relative.to_string_lossy());
-            if let Some(delay) = retry_in {
-                value["retry_in_seconds"] = json!(delay.as_secs());
+            Some(Status::Skipped) => {
+                self.summary.skipped += 1;
+                "skipped"
             }
-            emit_json(&value);
+        };
+        if let Some(r) = report {
+            self.told.add(r);
+        }
+        if self.config.json {
+            let skipped = FileReport::skipped(input);
+            let mut line = report::FileEvent::of(report.unwrap_or(&skipped));
+            line.event = Some(event);
+            line.relative = Some(relative.to_string_lossy());
+            line.retry_in_seconds = retry_in.map(|d| d.as_secs());
+            emit_line(&line.to_line());
             return;
         }
         let line = match report {
@@ -1288,12 +1275,11 @@ impl Watch {
 
 /// Whether a failure was reading the original or writing the output (worth
 /// trying again: permissions, a full disk) rather than the file itself.
-fn is_read_or_write_failure(report: &FileReport, input: &Path, output: &Path) -> bool {
-    let Some(error) = &report.error else {
-        return false;
-    };
-    error.contains(&output.display().to_string())
-        || error.starts_with(&format!("cannot read {}", input.display()))
+fn is_read_or_write_failure(report: &FileReport) -> bool {
+    report
+        .error
+        .as_ref()
+        .is_some_and(|e| e.kind == FailureKind::Io)
 }
 
 /// What was removed, in a few words: ` (removed location near …, device)`.
@@ -1322,10 +1308,10 @@ fn removed_summary(file: &FileReport) -> String {
     }
 }
 
-fn emit_json(value: &serde_json::Value) {
+fn emit_line(line: &str) {
     let mut stdout = io::stdout().lock();
     // A closed stdout must not stop the watcher: the work goes on.
-    let _ = writeln!(stdout, "{value}");
+    let _ = writeln!(stdout, "{line}");
     let _ = stdout.flush();
 }
 

@@ -14,6 +14,7 @@ const CATEGORIES: &[&str] = &[
     "time",
     "preview",
     "text",
+    "unknown",
     "rendering",
 ];
 
@@ -73,6 +74,17 @@ fn json_report_has_the_contract_fields() {
             f["error"].is_string() || f["error"].is_null(),
             "error {ctx}"
         );
+        assert_eq!(f["schema"], 1, "every line says its schema version {ctx}");
+        // A refused or failed file says why, as a kind a program can match.
+        let kind = f["error_kind"].as_str();
+        match status {
+            "refused" => assert_eq!(kind, Some("unsupported"), "{ctx}"),
+            "failed" => assert!(
+                matches!(kind, Some("damaged" | "unverified" | "io")),
+                "error_kind {kind:?} {ctx}"
+            ),
+            _ => assert!(f["error_kind"].is_null(), "{ctx}"),
+        }
         assert!(
             f["location"].is_object() || f["location"].is_null(),
             "location {ctx}"
@@ -110,6 +122,7 @@ fn json_report_has_the_contract_fields() {
         assert_eq!(f["status"], expected, "{name}\n{}", list_findings(f));
     }
     let s = &report.summary;
+    assert_eq!(s["schema"], 1, "summary schema: {s}");
     assert_eq!(s["files"], report.files.len(), "summary files: {s}");
     assert_eq!(s["failed"], BAD_JPEGS.len(), "summary failed: {s}");
     assert_eq!(s["skipped"], 1, "notes.txt is skipped: {s}");

@@ -320,7 +320,7 @@ fn photo_card(page: &mut String, file: &FileReport, number: Option<usize>) {
         status_word(file.status)
     );
     if let Some(error) = &file.error {
-        let _ = write!(page, "<p>{}</p>", esc(error));
+        let _ = write!(page, "<p>{}</p>", esc(&error.message));
     }
     if let Some(loc) = main_location(file) {
         let _ = write!(page, "<p>Location: {}</p>", esc(&describe_location(loc)));

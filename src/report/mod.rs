@@ -1,12 +1,14 @@
 //! What the parent (or a script) reads: human text, JSON Lines, CSV and an
 //! HTML page. All of them are built from the same [`Summary`].
 
+pub mod event;
 pub mod html;
+
+pub use event::{FileEvent, SummaryEvent};
 
 use crate::batch::{Batch, FileReport, Status};
 use photoscrub_core::findings::{Category, Finding, Location};
 use photoscrub_core::geo;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -21,39 +23,6 @@ pub enum Detail {
     Verbose,
 }
 
-/// The JSON object for one file (one line of JSON Lines).
-///
-/// `path` and `output` are strings; a name that is not valid Unicode has
-/// U+FFFD in place of its bad parts there, and then also comes exactly as
-/// `path_bytes` / `output_bytes` (see [`exact_bytes`]).
-pub fn file_json(file: &FileReport) -> Value {
-    let mut value = json!({
-        "type": "file",
-        "path": file.path.to_string_lossy(),
-        "format": file.format.map(|f| f.name()),
-        "status": file.status,
-        "output": file.output.as_ref().map(|p| p.to_string_lossy()),
-        "error": file.error,
-        "findings": file.scan.findings,
-        "location": main_location(file),
-        "locations": file.scan.locations,
-    });
-    if let Some(bytes) = non_unicode_bytes(&file.path) {
-        value["path_bytes"] = bytes;
-    }
-    if let Some(bytes) = file.output.as_deref().and_then(non_unicode_bytes) {
-        value["output_bytes"] = bytes;
-    }
-    value
-}
-
-/// The exact bytes of a path that is not valid Unicode, as a JSON array.
-fn non_unicode_bytes(path: &std::path::Path) -> Option<Value> {
-    path.to_str()
-        .is_none()
-        .then(|| Value::from(exact_bytes(path.as_os_str())))
-}
-
 /// A name as bytes from which the very same name can be made again.
 ///
 /// On Unix these are the name's bytes. On Windows a name is UTF-16 that
@@ -61,7 +30,7 @@ fn non_unicode_bytes(path: &std::path::Path) -> Option<Value> {
 /// with an unpaired surrogate written as the three bytes UTF-8 would give
 /// its code point (U+D800 is `ED A0 80`). On both, Python's
 /// `os.fsdecode(bytes(value))` gives back the name the system knows.
-fn exact_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
+pub(crate) fn exact_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
     #[cfg(windows)]
     {
         use std::os::windows::ffi::OsStrExt;
@@ -112,44 +81,12 @@ pub fn main_location(file: &FileReport) -> Option<&Location> {
     file.scan.valid_location().or(file.scan.locations.first())
 }
 
-/// The closing JSON object of a run.
-pub fn summary_json(s: &Summary) -> Value {
-    let place = |p: &Place| {
-        json!({
-            "lat": p.lat, "lon": p.lon, "place": p.name, "osm": p.link,
-            "photos": p.files.len(), "days": p.days, "files": p.files,
-            "repeated": p.repeated,
-        })
-    };
-    json!({
-        "type": "summary",
-        "files": s.files,
-        "cleaned": s.count(Status::Cleaned),
-        "already_clean": s.count(Status::AlreadyClean),
-        "leaks": s.count(Status::Leaks),
-        "refused": s.count(Status::Refused),
-        "failed": s.count(Status::Failed),
-        "skipped": s.skipped,
-        "with_location": s.with_location,
-        "invalid_locations": s.invalid_locations,
-        "repeated_places": s.places.iter().filter(|p| p.repeated).map(place).collect::<Vec<_>>(),
-        "locations": s.places.iter().map(place).collect::<Vec<_>>(),
-        "names": s.names,
-        "serials": s.serials,
-        "dates": s.dates.as_ref().map(|(a, b)| json!({"first": a, "last": b})),
-        "previews": s.previews,
-        "found": s.found,
-        "removed": s.removed,
-        "kept": s.kept,
-    })
-}
-
 /// Writes the report as JSON Lines: one object per file, then the summary.
 pub fn write_json(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
     for file in &batch.files {
-        writeln!(out, "{}", file_json(file))?;
+        writeln!(out, "{}", FileEvent::of(file).to_line())?;
     }
-    writeln!(out, "{}", summary_json(&Summary::of(batch)))
+    writeln!(out, "{}", SummaryEvent::of(&Summary::of(batch)).to_line())
 }
 
 /// Writes one CSV row per finding (and one per file without findings).
@@ -180,7 +117,10 @@ fn write_csv_rows(file: &FileReport, out: &mut impl Write) -> io::Result<()> {
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        file.error.clone().unwrap_or_default(),
+        file.error
+            .as_ref()
+            .map(|e| e.message.clone())
+            .unwrap_or_default(),
         loc.map(|l| format!("{:.6}", l.lat)).unwrap_or_default(),
         loc.map(|l| format!("{:.6}", l.lon)).unwrap_or_default(),
         loc.and_then(|l| l.place.clone()).unwrap_or_default(),
@@ -313,7 +253,7 @@ impl<W: Write> Reporter<W> {
 
     fn write_file(&mut self, file: &FileReport) -> io::Result<()> {
         match self.style {
-            Style::Json => writeln!(self.out, "{}", file_json(file))?,
+            Style::Json => writeln!(self.out, "{}", FileEvent::of(file).to_line())?,
             Style::Human(detail, colour) => write_file(file, detail, colour, &mut self.out)?,
         }
         if let Some(csv) = &mut self.csv {
@@ -333,7 +273,7 @@ impl<W: Write> Reporter<W> {
             return Err(e);
         }
         match self.style {
-            Style::Json => writeln!(self.out, "{}", summary_json(&self.summary))?,
+            Style::Json => writeln!(self.out, "{}", SummaryEvent::of(&self.summary).to_line())?,
             Style::Human(_, colour) => write_summary(&self.summary, colour, &mut self.out)?,
         }
         self.out.flush()?;
@@ -375,7 +315,7 @@ fn write_file(
         _ => colour.green(word),
     };
     match (&file.error, &file.output) {
-        (Some(error), _) => return writeln!(out, "{path}: {word}: {}", one_line(error)),
+        (Some(error), _) => return writeln!(out, "{path}: {word}: {}", one_line(&error.message)),
         _ if detail == Detail::Quiet => return Ok(()),
         (None, Some(output)) => writeln!(
             out,
@@ -419,6 +359,7 @@ pub(crate) fn status_word(status: Status) -> &'static str {
         Status::Leaks => "would leak",
         Status::Refused => "refused",
         Status::Failed => "failed",
+        Status::Skipped => "skipped",
     }
 }
 
@@ -837,10 +778,13 @@ mod tests {
         assert_eq!(exact_bytes(name), b"in/\xff.jpg");
         let path = std::path::Path::new(name);
         assert_eq!(
-            non_unicode_bytes(path),
-            Some(json!([105, 110, 47, 255, 46, 106, 112, 103]))
+            event::non_unicode_bytes(path),
+            Some(vec![105, 110, 47, 255, 46, 106, 112, 103])
         );
-        assert_eq!(non_unicode_bytes(std::path::Path::new("in/a.jpg")), None);
+        assert_eq!(
+            event::non_unicode_bytes(std::path::Path::new("in/a.jpg")),
+            None
+        );
     }
 
     #[cfg(windows)]
@@ -850,11 +794,14 @@ mod tests {
         let name = std::ffi::OsString::from_wide(&[0x69, 0x6E, 0x5C, 0xD800, 0x2E, 0x6A]);
         let path = std::path::Path::new(&name);
         assert_eq!(
-            non_unicode_bytes(path),
-            Some(json!([105, 110, 92, 0xED, 0xA0, 0x80, 46, 106]))
+            event::non_unicode_bytes(path),
+            Some(vec![105, 110, 92, 0xED, 0xA0, 0x80, 46, 106])
         );
         // std keeps such names in WTF-8 too (unspecified, so not relied on).
         assert_eq!(exact_bytes(&name), name.as_encoded_bytes());
-        assert_eq!(non_unicode_bytes(std::path::Path::new("in\\a.jpg")), None);
+        assert_eq!(
+            event::non_unicode_bytes(std::path::Path::new("in\\a.jpg")),
+            None
+        );
     }
 }
