@@ -25,10 +25,12 @@ version 2.0, at your choice.
 
 It contains data made by others:
 
-- Place names: GeoNames (geonames.org), licensed under Creative Commons
-  Attribution 4.0 (CC BY 4.0), through the reverse_geocoder crate.
-- Land and sea: country boundaries (c) OpenStreetMap contributors, under the
-  Open Database Licence (ODbL), through the country-boundaries crate.
+- Place names: GeoNames (https://www.geonames.org/), licensed under
+  Creative Commons Attribution 4.0 (CC BY 4.0), converted by
+  core/data/make-places.py.
+- Map outlines (land, lakes, borders): Natural Earth
+  (https://www.naturalearthdata.com/), public domain, converted by
+  core/data/make-map.py.
 
 It is built from these Rust crates ({count}), each under the licence named:
 

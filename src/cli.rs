@@ -125,8 +125,8 @@ Drag-and-drop: `photoscrub PATH...` is the same as `photoscrub clean PATH...`.";
 
 const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
-    "\nPlace names: GeoNames (geonames.org), CC BY 4.0, via the reverse_geocoder crate.",
-    "\nLand and sea: country boundaries (c) OpenStreetMap contributors, ODbL, via the country-boundaries crate."
+    "\nPlace names: GeoNames (https://www.geonames.org/), CC BY 4.0.",
+    "\nMap outlines: Natural Earth (https://www.naturalearthdata.com/), public domain."
 );
 
 /// Find and remove what your photos would tell a stranger: where they were

@@ -65,13 +65,13 @@ fn release_notices_name_the_data_and_every_crate_built_in_for_windows() {
         .current_dir(repo()));
     let text = std::fs::read_to_string(&notices).unwrap();
     assert!(text.contains("GeoNames") && text.contains("CC BY 4.0"));
-    assert!(text.contains("OpenStreetMap contributors") && text.contains("ODbL"));
+    assert!(text.contains("Natural Earth") && text.contains("public domain"));
     let listed = |name: &str| {
         text.lines()
             .any(|l| l.starts_with(&format!("{name} ")) && l.contains(": "))
     };
     // Built in for Windows: the crates of the program and windows-sys.
-    for name in ["clap", "kamadak-exif", "reverse_geocoder", "windows-sys"] {
+    for name in ["clap", "kamadak-exif", "photoscrub-core", "windows-sys"] {
         assert!(listed(name), "{name} missing");
     }
     // Not built in: test-only crates.

@@ -117,23 +117,30 @@ fn iso6709_angle(s: &str, degree_digits: usize) -> Option<f64> {
     Some(sign * value)
 }
 
-/// The nearest populated place to a coordinate, from the GeoNames data
-/// embedded in the binary (no network).
+/// The place a person would name for a coordinate, from the place table
+/// embedded in the library ([`crate::places`], GeoNames; no network).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Nearest {
+    /// The town, as locals write it ("Den Haag", "Köln").
     pub town: String,
+    /// Its province or region, when the table knows it.
     pub region: String,
     pub country: String,
+    /// From the point to the town's centre.
     pub distance_km: f64,
-    /// The point lies in no country: it is at sea.
+    /// The point lies within the town ("in Haarlem"): no distance is said.
+    pub within: bool,
+    /// The point lies on no land: it is at sea.
     pub at_sea: bool,
+    /// The distance as the report gives it (whole kilometres, rounded
+    /// further when large), or `None` when it does not help.
+    pub said_km: Option<u32>,
 }
 
-/// Beyond this distance from the nearest town, a place is a remote area.
-pub const NEAR_KM: f64 = 25.0;
-
 impl Nearest {
-    /// Plain words: "near Haarlem, North Holland, Netherlands (1.2 km)".
+    /// Plain words: "in Haarlem, Noord-Holland, Netherlands",
+    /// "13 km from Truckee, California, United States", "at sea, 95 km
+    /// from De Koog, …".
     pub fn describe(&self) -> String {
         let town = [
             self.town.as_str(),
@@ -145,59 +152,65 @@ impl Nearest {
         .copied()
         .collect::<Vec<_>>()
         .join(", ");
-        let km = self.distance_km;
-        if self.at_sea {
-            format!("at sea, {km:.0} km from {town}")
-        } else if km > NEAR_KM {
-            format!("remote area, {km:.0} km from {town}")
-        } else {
-            format!("near {town} ({km:.1} km)")
+        match (self.at_sea, self.said_km) {
+            (true, Some(km)) => format!("at sea, {km} km from {town}"),
+            (true, None) => format!("at sea, off {town}"),
+            (false, Some(km)) => format!("{km} km from {town}"),
+            (false, None) => format!("in {town}"),
         }
     }
 }
 
-/// The nearest town to `lat`, `lon`, or `None` for invalid coordinates.
-/// The place data is loaded on first use (about 0.1 s), once per process.
-#[cfg(feature = "places")]
+/// The place a person would name for `lat`, `lon`, or `None` for invalid
+/// coordinates or with no place table (without the `places` feature).
 pub fn nearest(lat: f64, lon: f64) -> Option<Nearest> {
     invalid_reason(lat, lon).is_none().then_some(())?;
-    let found = geocoder().search((lat, lon));
-    let record = found.record;
-    let at_sea = country_boundaries::LatLon::new(lat, lon)
-        .map(|p| boundaries().ids(p).is_empty())
-        .unwrap_or(false);
+    nearest_in(embedded_places()?, embedded_map(), lat, lon)
+}
+
+/// [`nearest`] in a place table and map outlines the caller loaded (the
+/// web page fetches them on demand).
+pub fn nearest_in(
+    places: &crate::places::Places,
+    map: Option<&crate::mapdata::MapData>,
+    lat: f64,
+    lon: f64,
+) -> Option<Nearest> {
+    invalid_reason(lat, lon).is_none().then_some(())?;
+    let found = places.lookup(lat, lon)?;
+    let place = found.place;
+    let code = place.country_code();
     Some(Nearest {
-        town: record.name.clone(),
-        region: record.admin1.clone(),
-        country: country_name(&record.cc).unwrap_or(&record.cc).to_string(),
-        distance_km: distance_km((lat, lon), (record.lat, record.lon)),
-        at_sea,
+        town: place.local_name().to_string(),
+        region: place.admin1("en").unwrap_or_default().to_string(),
+        country: country_name(code).unwrap_or(code).to_string(),
+        distance_km: found.distance_km,
+        within: found.within,
+        at_sea: map.is_some_and(|m| !m.is_land(lat, lon)),
+        said_km: found.distance_helps().then(|| found.rounded_km()),
     })
 }
 
-/// Without the `places` feature there is no place table: no names.
+#[cfg(feature = "places")]
+fn embedded_places() -> Option<&'static crate::places::Places<'static>> {
+    static PLACES: std::sync::OnceLock<crate::places::Places<'static>> = std::sync::OnceLock::new();
+    Some(PLACES.get_or_init(crate::places::Places::embedded))
+}
+
 #[cfg(not(feature = "places"))]
-pub fn nearest(_lat: f64, _lon: f64) -> Option<Nearest> {
+fn embedded_places() -> Option<&'static crate::places::Places<'static>> {
     None
 }
 
 #[cfg(feature = "places")]
-fn geocoder() -> &'static reverse_geocoder::ReverseGeocoder {
-    static GEOCODER: std::sync::OnceLock<reverse_geocoder::ReverseGeocoder> =
-        std::sync::OnceLock::new();
-    GEOCODER.get_or_init(reverse_geocoder::ReverseGeocoder::new)
+fn embedded_map() -> Option<&'static crate::mapdata::MapData<'static>> {
+    static MAP: std::sync::OnceLock<crate::mapdata::MapData<'static>> = std::sync::OnceLock::new();
+    Some(MAP.get_or_init(crate::mapdata::MapData::embedded))
 }
 
-#[cfg(feature = "places")]
-fn boundaries() -> &'static country_boundaries::CountryBoundaries {
-    static BOUNDARIES: std::sync::OnceLock<country_boundaries::CountryBoundaries> =
-        std::sync::OnceLock::new();
-    BOUNDARIES.get_or_init(|| {
-        country_boundaries::CountryBoundaries::from_reader(
-            country_boundaries::BOUNDARIES_ODBL_60X30,
-        )
-        .expect("the embedded country boundaries are valid")
-    })
+#[cfg(not(feature = "places"))]
+fn embedded_map() -> Option<&'static crate::mapdata::MapData<'static>> {
+    None
 }
 
 /// A group of photos taken within [`CLUSTER_KM`] of each other.
@@ -462,18 +475,19 @@ mod place_tests {
         assert!(parse_iso6709("+5+4/").is_none());
     }
 
+    #[cfg(feature = "places")]
     #[test]
     fn nearest_town_and_wording() {
         let haarlem = nearest(52.3808, 4.6368).unwrap();
         assert_eq!(haarlem.town, "Haarlem");
         assert_eq!(haarlem.country, "Netherlands");
-        assert!(
-            haarlem
-                .describe()
-                .starts_with("near Haarlem, North Holland, Netherlands"),
-            "{}",
-            haarlem.describe()
+        assert_eq!(
+            haarlem.describe(),
+            "in Haarlem, Noord-Holland, Netherlands",
+            "{haarlem:?}"
         );
+        // The Eiffel Tower is in Paris, not in the nearest suburb.
+        assert_eq!(nearest(48.8584, 2.2945).unwrap().town, "Paris");
         // Middle of the North Atlantic.
         let sea = nearest(45.0, -35.0).unwrap();
         assert!(
@@ -481,20 +495,24 @@ mod place_tests {
             "{}",
             sea.describe()
         );
-        assert!(sea.distance_km > NEAR_KM);
         assert!(nearest(0.0, 0.0).is_none());
     }
 
     #[test]
-    fn remote_wording_beyond_the_cutoff() {
-        let remote = Nearest {
+    fn distance_only_when_it_helps() {
+        let mut place = Nearest {
             town: "X".into(),
             region: "R".into(),
             country: "C".into(),
-            distance_km: 40.0,
+            distance_km: 40.2,
+            within: false,
             at_sea: false,
+            said_km: Some(40),
         };
-        assert_eq!(remote.describe(), "remote area, 40 km from X, R, C");
+        assert_eq!(place.describe(), "40 km from X, R, C");
+        place.said_km = None;
+        place.within = true;
+        assert_eq!(place.describe(), "in X, R, C");
     }
 
     fn point(lat: f64, lon: f64, day: &str) -> Point {
