@@ -224,7 +224,7 @@ fn html_report_works_for_clean_and_lists_failures() {
     );
     assert!(html.contains("truncated"), "the failure is listed");
     assert!(
-        html.contains("near Amsterdam"),
+        html.contains("in Amsterdam"),
         "full.jpg's place is named: {}",
         &html[..html.len().min(3000)]
     );
