@@ -6,7 +6,7 @@
 //! a few requests of its own (time and update checks to Google) whatever the
 //! page; those are learnt from a blank page first and told apart by host.
 //! The rendered DOM is then counted: one thumbnail per photo and one map
-//! point per located photo. Chromium is required (`apt-get install
+//! marker per place. Chromium is required (`apt-get install
 //! chromium`); without it the test fails, it does not skip.
 
 mod common;
@@ -103,7 +103,7 @@ fn browse(page: &Path, proxy_port: u16, profile: &Path, extra: &[&str]) -> Strin
 }
 
 #[test]
-fn html_report_renders_offline_with_a_thumbnail_and_a_map_point_per_photo() {
+fn html_report_renders_offline_with_a_thumbnail_per_photo_and_a_marker_per_place() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     let photos = common::fixture("samples");
@@ -165,11 +165,18 @@ fn html_report_renders_offline_with_a_thumbnail_and_a_map_point_per_photo() {
     let count = |needle: &str| dom.matches(needle).count();
     // Four sample photos, all decodable: four thumbnails.
     assert_eq!(count("class=\"thumb\""), 4, "one thumbnail per photo");
-    // Three of them carry GPS: three numbered points on the map.
-    assert_eq!(
-        count("class=\"point\""),
-        3,
-        "one map point per located photo"
+    // Three of them carry GPS, two at the same place: two markers on the
+    // map, holding three photos between them, drawn over land.
+    assert_eq!(count("class=\"marker\""), 2, "one marker per place");
+    let photos: usize = dom
+        .split("data-photos=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(photos, 3, "the markers count every located photo");
+    assert!(
+        dom.contains("class=\"land\" d=\"M"),
+        "the map draws land, not a blank box"
     );
     // Two were taken ~30 m apart on different days: one repeated place, circled.
     assert_eq!(
