@@ -4,8 +4,9 @@
 //! tells nobody anything.
 
 use super::{describe_location, main_location, status_word, Summary};
-use crate::batch::{Batch, FileReport};
+use crate::batch::{Batch, FileReport, Status};
 use photoscrub_core::mapdata::View;
+use photoscrub_core::Category;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -84,16 +85,22 @@ const HEAD: &str = r#"<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>photoscrub report</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222}
-main{max-width:1100px;margin:auto;padding:1rem 1.5rem}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
+*{box-sizing:border-box}
+body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222;line-height:1.4}
+main{max-width:1100px;margin:auto;padding:1rem}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{margin:0;font-size:1rem;overflow-wrap:anywhere}
+a{overflow-wrap:anywhere}li{overflow-wrap:anywhere}
 .warn{background:#fde8e8;border-left:5px solid #c0392b;padding:.6rem 1rem;margin:.5rem 0}
-.card{display:flex;gap:1rem;background:#fff;border-radius:8px;padding:1rem;margin:1rem 0;box-shadow:0 1px 3px #0002}
-.card img{width:200px;height:auto;object-fit:contain;align-self:flex-start}
-.noimg{width:200px;height:120px;background:#ddd;display:flex;align-items:center;justify-content:center;color:#666}
+.card{display:flex;flex-wrap:wrap;gap:.8rem;background:#fff;border-radius:8px;padding:.8rem;margin:.8rem 0;box-shadow:0 1px 3px #0002}
+.card img,.noimg{width:160px;max-width:100%;height:auto;object-fit:contain;align-self:flex-start}
+.noimg{height:100px;background:#ddd;display:flex;align-items:center;justify-content:center;color:#666}
+.body{flex:1 1 260px;min-width:0}.body p{margin:.3rem 0}
+.status{font-weight:600}.status.would-leak,.status.failed{color:#c0392b}.status.cleaned,.status.already-clean{color:#1a7f37}
+.place{font-weight:600}
+details summary{cursor:pointer;color:#555;font-size:.9rem}.scroll{overflow-x:auto}
 table{border-collapse:collapse;font-size:.85rem;width:100%}td,th{text-align:left;padding:2px 6px;border-bottom:1px solid #eee;vertical-align:top}
 td.v{word-break:break-all}.removed{color:#1a7f37}.kept{color:#9a6700}
-svg{background:#e8f1f8;border-radius:8px;max-width:100%;height:auto}
+svg{background:#e8f1f8;border-radius:8px;width:100%;max-width:900px;height:auto}
 svg text{font-size:12px;font-family:sans-serif}svg text.count{font-weight:bold}svg text.credit{font-size:10px;fill:#555}
 .note{font-size:.85rem;color:#555}
 </style></head><body><main>
@@ -360,6 +367,8 @@ fn scale_bar(page: &mut String, view: &View) {
     );
 }
 
+/// One compact card: the picture, its name and status, the place, what it
+/// would have told a stranger in plain words, and every detail folded away.
 fn photo_card(page: &mut String, file: &FileReport) {
     page.push_str("<section class=\"card\">");
     match &file.thumbnail {
@@ -372,35 +381,92 @@ fn photo_card(page: &mut String, file: &FileReport) {
         }
         None => page.push_str("<div class=\"noimg\">no preview</div>"),
     }
-    page.push_str("<div>");
+    page.push_str("<div class=\"body\">");
+    let name = file
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_else(|| file.path.to_string_lossy());
     let _ = write!(
         page,
-        "<h3>{} — {}</h3>",
+        "<h3 title=\"{}\">{}</h3><p class=\"status {}\">{}</p>",
         esc(&file.path.to_string_lossy()),
+        esc(&name),
+        status_word(file.status).replace(' ', "-"),
         status_word(file.status)
     );
     if let Some(error) = &file.error {
         let _ = write!(page, "<p>{}</p>", esc(&error.message));
     }
     if let Some(loc) = main_location(file) {
-        let _ = write!(page, "<p>Location: {}</p>", esc(&describe_location(loc)));
+        let _ = write!(
+            page,
+            "<p class=\"place\">{}</p>",
+            esc(&describe_location(loc))
+        );
     }
+    told(page, file);
     findings_table(page, file);
     page.push_str("</div></section>");
 }
 
+/// What the file would have told a stranger, by kind, in plain words.
+fn told(page: &mut String, file: &FileReport) {
+    let mut kinds: Vec<&str> = Vec::new();
+    for category in Category::ALL {
+        let word = match category {
+            Category::Location => "where it was taken",
+            Category::People => "names of people",
+            Category::Device => "which camera or phone",
+            Category::Time => "when",
+            Category::Preview => "hidden preview pictures",
+            Category::Text => "captions or comments",
+            Category::Unknown => "hidden data photoscrub cannot read",
+            Category::Rendering => continue,
+        };
+        if file
+            .scan
+            .findings
+            .iter()
+            .any(|f| f.category == category && f.removed)
+        {
+            kinds.push(word);
+        }
+    }
+    if kinds.is_empty() {
+        return;
+    }
+    let lead = match file.status {
+        Status::Cleaned => "Removed",
+        _ => "Would tell a stranger",
+    };
+    let _ = write!(
+        page,
+        "<p class=\"told\">{lead}: {}</p>",
+        esc(&kinds.join(", "))
+    );
+}
+
+/// Every finding, folded away under a one-line summary.
 fn findings_table(page: &mut String, file: &FileReport) {
     if file.scan.findings.is_empty() {
         return;
     }
-    page.push_str(
-        "<table><tr><th>category</th><th>where</th><th>tag</th><th>value</th><th></th></tr>",
+    let (removed_word, kept_word) = match file.status {
+        Status::Cleaned => ("removed", "kept"),
+        Status::Leaks | Status::AlreadyClean => ("would remove", "would keep"),
+        _ => ("not removed", "not removed"),
+    };
+    let _ = write!(
+        page,
+        "<details><summary>All {} details</summary><div class=\"scroll\"><table><tr><th>category</th><th>where</th><th>tag</th><th>value</th><th></th></tr>",
+        file.scan.findings.len()
     );
     for f in &file.scan.findings {
         let (class, fate) = if f.removed {
-            ("removed", "removed")
+            ("removed", removed_word)
         } else {
-            ("kept", "kept")
+            ("kept", kept_word)
         };
         let _ = write!(
             page,
@@ -411,7 +477,7 @@ fn findings_table(page: &mut String, file: &FileReport) {
             esc(&f.value)
         );
     }
-    page.push_str("</table>");
+    page.push_str("</table></div></details>");
 }
 
 /// Escapes text for HTML element content and attribute values.
