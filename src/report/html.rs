@@ -150,10 +150,11 @@ fn summary_section(page: &mut String, s: &Summary) {
         );
     }
     list_item(page, "Names of people", &s.names);
-    list_item(page, "Device serial numbers", &s.serials);
-    if let Some((a, b)) = &s.dates {
-        let _ = write!(page, "<li>Taken between {} and {}</li>", esc(a), esc(b));
+    if !s.texts.is_empty() {
+        let quoted: Vec<String> = s.texts.iter().map(|t| super::quote(t)).collect();
+        list_item(page, "Captions, titles and comments", &quoted);
     }
+    list_item(page, "Serial numbers of the camera or phone", &s.serials);
     if s.previews > 0 {
         let _ = write!(
             page,
@@ -161,20 +162,22 @@ fn summary_section(page: &mut String, s: &Summary) {
             s.previews
         );
     }
-    let counts = |m: &std::collections::BTreeMap<String, usize>| {
-        m.iter()
-            .map(|(c, n)| format!("{c} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (removed, kept) = if s.checked {
-        ("Would remove", "Would keep")
+    if s.unreadable > 0 {
+        let _ = write!(
+            page,
+            "<li>{} blocks of hidden data photoscrub cannot read (removed whatever they hold)</li>",
+            s.unreadable
+        );
+    }
+    if let Some((a, b)) = &s.dates {
+        let _ = write!(page, "<li>Taken between {} and {}</li>", esc(a), esc(b));
+    }
+    let fate = if s.checked {
+        "<code>photoscrub clean</code> would remove all of this and keep only what shows the picture right (its orientation and colours)."
     } else {
-        ("Removed", "Kept")
+        "All of this was removed; only what shows the picture right (its orientation and colours) was kept."
     };
-    let _ = write!(page, "<li>Found: {}</li>", esc(&counts(&s.found)));
-    let _ = write!(page, "<li>{removed}: {}</li>", esc(&counts(&s.removed)));
-    let _ = write!(page, "<li>{kept}: {}</li></ul>", esc(&counts(&s.kept)));
+    let _ = write!(page, "</ul><p>{fate}</p>");
 }
 
 fn list_item(page: &mut String, label: &str, items: &[String]) {
