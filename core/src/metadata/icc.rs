@@ -1,7 +1,7 @@
 //! ICC colour profiles (ICC.1, versions 2 and 4). A profile is kept — it
 //! gives the picture its colours — but rebuilt: a new header with only the
-//! fields a colour engine reads, and only the colour tags, each written at
-//! the length its type defines. Private tags, text tags (description,
+//! fields a colour engine reads, and only the colour tags, each written
+//! with the values its type defines (zeros after them, to its size). Private tags, text tags (description,
 //! copyright, device names), the creator, device and date fields, reserved
 //! bytes and bytes no tag points to are never written; the description is
 //! replaced by a neutral one naming the colour space.
@@ -49,7 +49,7 @@ const TEXT_TAGS: &[(&[u8; 4], Category, &str)] = &[
 type Tag<'a> = ([u8; 4], &'a [u8]);
 
 /// A profile as read: the header fields that are kept, the colour tags
-/// (type-checked, cut to their defined length) and what is dropped.
+/// (type-checked) and what is dropped.
 #[derive(Debug)]
 pub struct Profile<'a> {
     version: [u8; 2],
@@ -58,7 +58,8 @@ pub struct Profile<'a> {
     pcs: [u8; 4],
     intent: u32,
     illuminant: [u8; 12],
-    /// Kept tags in table order: signature and data (type signature first).
+    /// Kept tags in table order: signature and data (type signature first),
+    /// checked to be as long as their type needs.
     tags: Vec<Tag<'a>>,
     /// What the rebuilt profile no longer has.
     dropped: Vec<Finding>,
@@ -104,7 +105,15 @@ pub fn read(profile: &[u8]) -> Result<Profile<'_>, Error> {
     let mut p = read_header(profile)?;
     for (sig, data) in tag_table(profile)? {
         if COLOUR_TAGS.contains(&&sig) {
-            p.tags.push((sig, colour_tag(&sig, data)?));
+            let len = colour_tag(&sig, data)?;
+            if data[len..].iter().any(|&b| b != 0) {
+                p.dropped.push(found(
+                    Category::Unknown,
+                    "TrailingData",
+                    format!("bytes after the data of tag '{}'", printable(&sig)),
+                ));
+            }
+            p.tags.push((sig, data));
         } else if HARMLESS_TAGS.contains(&&sig) {
             // Measurement and viewing conditions, previews: nothing to
             // tell, nothing an engine needs.
@@ -290,16 +299,15 @@ fn unreferenced(profile: &[u8]) -> Result<bool, Error> {
     Ok((table_end..profile.len()).any(|i| !covered[i] && profile[i] != 0))
 }
 
-/// A colour tag's data cut to the length its type defines; an unknown type
-/// or a length too short for what the type says is an error.
-fn colour_tag<'a>(sig: &[u8; 4], data: &'a [u8]) -> Result<&'a [u8], Error> {
-    let len = defined_len(data).ok_or_else(|| {
+/// The length a colour tag's type defines for its data; an unknown type or
+/// a tag too short for what its type says is an error.
+fn colour_tag(sig: &[u8; 4], data: &[u8]) -> Result<usize, Error> {
+    defined_len(data).ok_or_else(|| {
         damaged(&format!(
             "colour tag '{}' has an unknown type or is cut short",
             printable(sig)
         ))
-    })?;
-    Ok(&data[..len])
+    })
 }
 
 /// The length of a tag's data as its type defines it, if the type is one a
@@ -435,9 +443,13 @@ impl Profile<'_> {
                 Some(&(_, offset)) => offset,
                 None => {
                     let offset = table_end + body.len();
+                    // Type, reserved zeros, the values the type defines,
+                    // and zeros to the tag's size (often padded).
+                    let len = defined_len(data).unwrap_or(data.len());
                     body.extend_from_slice(&data[..4]);
                     body.extend_from_slice(&[0; 4]);
-                    body.extend_from_slice(&data[8..]);
+                    body.extend_from_slice(&data[8..len]);
+                    body.resize(body.len() + data.len() - len, 0);
                     body.resize(body.len().next_multiple_of(4), 0);
                     written.push((data, offset));
                     offset
