@@ -1025,10 +1025,9 @@ mod tests {
         let xmp = br#"<rdf:RDF><rdf:Description photoshop:Country="Nederland" dc:creator="Kim"/></rdf:RDF>"#;
         let bytes = resource(0x0424, "", xmp);
         let out = filter_photoshop(&bytes, &Policy::only(&[Category::Location])).unwrap();
-        assert_eq!(
-            data_of(&out, 0x0424).unwrap(),
-            br#"<rdf:RDF><rdf:Description dc:creator="Kim"/></rdf:RDF>"#
-        );
+        let packet = String::from_utf8(data_of(&out, 0x0424).unwrap()).unwrap();
+        assert!(packet.contains("<dc:creator>Kim</dc:creator>"), "{packet}");
+        assert!(!packet.contains("Nederland"), "{packet}");
     }
 
     #[test]
