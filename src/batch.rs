@@ -708,21 +708,12 @@ fn target_of<'a>(job: &'a Job, input: &File, output: &Output) -> Result<(&'a Pat
         .as_deref()
         .expect("clean jobs have an output path");
     let in_place = *output == Output::InPlace;
-    if !in_place && is_same_file(input, target) {
+    if !in_place && crate::sys::is_same_file(input, target) {
         return Err(Error::io(
             "the output would overwrite the original (use --in-place to clean originals)",
         ));
     }
     Ok((target, in_place))
-}
-
-/// Whether `path` names the open file `file` (same device and inode).
-fn is_same_file(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
 }
 
 /// Cleans one photo or video: the cleaned file is staged next to its

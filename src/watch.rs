@@ -247,7 +247,7 @@ fn remove_leftover_temps(out: &Path) -> usize {
     for entry in walkdir::WalkDir::new(out).into_iter().flatten() {
         let name = entry.file_name().to_string_lossy();
         let stopped = crate::write::temp_pid(entry.file_name())
-            .is_none_or(|pid| !crate::write::pid_alive(pid));
+            .is_none_or(|pid| !crate::sys::process_alive(pid));
         if entry.file_type().is_file()
             && is_our_temp(&name)
             && stopped
@@ -423,10 +423,9 @@ impl State {
         tmp.write_all(&bytes)?;
         tmp.write_all(b"\n")?;
         if sync {
-            tmp.as_file().sync_all()?;
+            crate::sys::sync_file(tmp.as_file())?;
         }
-        tmp.persist(dir.join(STATE_FILE)).map_err(|e| e.error)?;
-        Ok(())
+        crate::write::put_in_place(tmp, &dir.join(STATE_FILE), true)
     }
 }
 
