@@ -603,7 +603,7 @@ fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<File
             thumbnail: source
                 .as_slice()
                 .filter(|_| options.thumbnails)
-                .and_then(crate::report::html::thumbnail),
+                .and_then(crate::thumbnail::thumbnail),
         },
         Err(e) => FileReport::failed(&job.input, format, &e),
     })
@@ -639,7 +639,9 @@ const READ_WHOLE: u64 = 16 << 20;
 /// `None` if its first bytes are not a known format.
 fn read_if_image(path: &Path, bytes: &mut Vec<u8>) -> Result<Option<Input>, Error> {
     let io = |e: std::io::Error| Error::io_because(format!("cannot read {}", path.display()), e);
-    let mut file = File::open(path).map_err(io)?;
+    // A camera import, a virus scanner or the search indexer may hold a new
+    // photo for a moment on Windows.
+    let mut file = crate::sys::retry_busy(|| File::open(path)).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
     let first = if len <= READ_WHOLE {
         len + 1
@@ -782,7 +784,7 @@ pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>
                 error: None,
                 thumbnail: options
                     .thumbnails
-                    .then(|| crate::report::html::thumbnail(bytes))
+                    .then(|| crate::thumbnail::thumbnail(bytes))
                     .flatten(),
             };
             (with_places(report), cleaned)
