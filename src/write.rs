@@ -622,6 +622,16 @@ mod tests {
         }
     }
 
+    /// A process that runs until its standard input closes or it is killed.
+    fn running_child() -> std::process::Child {
+        let program = if cfg!(windows) { "cmd" } else { "cat" };
+        std::process::Command::new(program)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// The id of a process that has ended.
     fn dead_pid() -> u32 {
         let mut command = match cfg!(windows) {
@@ -754,8 +764,7 @@ mod tests {
         let original = dir.path().join("v.mp4");
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8 + 1).collect();
         fs::write(&original, &data).unwrap();
-        // Read-only: Windows keeps that bit, and must still replace nothing.
-        set_mode(&original, 0o444);
+        set_mode(&original, 0o604);
         let source = File::open(&original).unwrap();
         let input = FileSource::new(&source);
         let patches = [
@@ -781,7 +790,7 @@ mod tests {
             Written::New
         );
         assert_eq!(fs::read(&output).unwrap(), expected);
-        assert_eq!(mode_of(&output), kept(0o444));
+        assert_eq!(mode_of(&output), kept(0o604));
         let again = stage(&output, (&source, &input), &pieces, opts).unwrap();
         assert_eq!(
             again.commit(&original, &output, opts).unwrap(),
@@ -809,7 +818,12 @@ mod tests {
         let dead = dead_pid();
         let stale = format!(".photoscrub-{dead}-abcdefghij.tmp");
         assert!(is_stale_temp(OsStr::new(&stale)));
-        assert!(!is_stale_temp(OsStr::new(".photoscrub-1-abcdefghij.tmp")));
+        // A running process's file is not stale.
+        let mut running = running_child();
+        let alive = format!(".photoscrub-{}-abcdefghij.tmp", running.id());
+        assert!(!is_stale_temp(OsStr::new(&alive)));
+        let _ = running.kill();
+        let _ = running.wait();
         for name in [
             ".photoscrub-abcdef.tmp",
             ".photoscrub-watch-abc.tmp",
