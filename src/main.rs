@@ -7,6 +7,7 @@ mod input;
 mod report;
 mod sys;
 mod watch;
+mod web;
 mod write;
 
 fn main() {
