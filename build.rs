@@ -7,7 +7,13 @@ use std::path::Path;
 
 fn main() {
     let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist");
-    println!("cargo:rerun-if-changed=web/dist");
+    // A path that does not exist would make cargo rerun this on every
+    // build: watch web/ until web/dist/ is there.
+    if dist.is_dir() {
+        println!("cargo:rerun-if-changed=web/dist");
+    } else {
+        println!("cargo:rerun-if-changed=web");
+    }
     let mut files: Vec<_> = std::fs::read_dir(&dist)
         .into_iter()
         .flatten()
