@@ -641,6 +641,61 @@ pub fn icc(path: &Path) -> Option<String> {
     icc_many(&[path.to_path_buf()]).remove(0)
 }
 
+/// Whether ExifTool's ICC tag `name` is one a colour engine reads: the
+/// header fields that select a conversion, white and black points,
+/// colorants, tone curves, chromatic adaptation, chromaticities and lookup
+/// tables. (photoscrub rebuilds profiles: their text, private tags and
+/// device fields go, so the bytes differ but these must not.)
+fn is_icc_colour_tag(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "ProfileVersion",
+        "ProfileClass",
+        "ColorSpaceData",
+        "ProfileConnectionSpace",
+        "RenderingIntent",
+        "ConnectionSpaceIlluminant",
+        "MediaWhitePoint",
+        "MediaBlackPoint",
+        "RedMatrixColumn",
+        "GreenMatrixColumn",
+        "BlueMatrixColumn",
+        "RedTRC",
+        "GreenTRC",
+        "BlueTRC",
+        "GrayTRC",
+        "ChromaticAdaptation",
+        "Luminance",
+        "Gamut",
+    ];
+    NAMES.contains(&name)
+        || ["AToB", "BToA", "Chromaticity"]
+            .iter()
+            .any(|p| name.starts_with(p))
+}
+
+/// The colour tags of each file's ICC profile as ExifTool reads them (see
+/// [`is_icc_colour_tag`]), as one comparable text, or `None` when it has
+/// no profile.
+pub fn icc_colours_many(paths: &[PathBuf]) -> Vec<Option<String>> {
+    run_exiftool(&["-j", "-b", "-ICC_Profile:all"], paths)
+        .iter()
+        .map(|o| {
+            let tags = o.as_object()?;
+            let colours: Vec<String> = tags
+                .iter()
+                .filter(|(k, _)| is_icc_colour_tag(k))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            (!colours.is_empty()).then(|| colours.join("\n"))
+        })
+        .collect()
+}
+
+/// [`icc_colours_many`] for one file.
+pub fn icc_colours(path: &Path) -> Option<String> {
+    icc_colours_many(&[path.to_path_buf()]).remove(0)
+}
+
 // ---------------------------------------------------------------------------
 // Pixels: the image crate as the independent decoder
 // ---------------------------------------------------------------------------
@@ -864,13 +919,11 @@ pub fn default_clean_violations(original: &Path, output: &Path) -> Vec<String> {
             ));
         }
     }
-    let mut iccs = icc_many(&both);
+    let mut iccs = icc_colours_many(&both);
     let (icc_in, icc_out) = (iccs.remove(0), iccs.remove(0));
     if icc_in != icc_out {
         bad.push(format!(
-            "ICC profile differs: input {} chars of base64, output {}",
-            icc_in.as_ref().map_or(0, String::len),
-            icc_out.as_ref().map_or(0, String::len)
+            "ICC profile colours differ: input {icc_in:?}, output {icc_out:?}"
         ));
     }
 
