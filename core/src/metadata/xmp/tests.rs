@@ -584,6 +584,13 @@ fn xml_tricks_are_unreadable() {
         packet("<?app CANARY-pi?>", GPS).as_bytes(),
         "processing instruction",
     );
+    let old_adobe = packet("<?adobe-xap-filters esc=\"CRLF\"?>", GPS);
+    assert!(scan(old_adobe.as_bytes(), "XMP")
+        .findings
+        .iter()
+        .all(|f| f.tag != "XMP packet"));
+    let old_adobe = packet("<?adobe-xap-filters esc=\"CANARY\"?>", GPS);
+    assert_unreadable(old_adobe.as_bytes(), "processing instruction");
     let odd_wrapper = packet("", GPS).replace("W5M0MpCehiHzreSzNTczkc9d", "CANARY-id");
     assert_unreadable(odd_wrapper.as_bytes(), "processing instruction");
     assert_unreadable(

@@ -29,8 +29,9 @@ pub(super) enum Token<'a> {
 /// What kind of markup a [`Token::Markup`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Markup {
-    /// `<?xpacket …?>` (the packet wrapper) or `<?xml …?>` (the XML
-    /// declaration), holding only their usual pseudo-attributes.
+    /// `<?xpacket …?>` (the packet wrapper), `<?xml …?>` (the XML
+    /// declaration) or `<?adobe-xap-filters …?>`, holding only their usual
+    /// pseudo-attributes.
     Wrapper,
     /// A comment: text no reader shows as metadata.
     Comment,
@@ -146,16 +147,19 @@ fn markup_len(rest: &str) -> Option<(Markup, usize, bool)> {
 /// The magic id of every `<?xpacket begin?>`.
 const XPACKET_ID: &str = "W5M0MpCehiHzreSzNTczkc9d";
 
-/// [`Markup::Wrapper`] for an `xpacket` or `xml` instruction that holds
+/// [`Markup::Wrapper`] for an `xpacket`, `xml` or `adobe-xap-filters` (old
+/// Adobe writers) instruction that holds
 /// only its usual pseudo-attributes with their usual values (so it carries
 /// nothing: it is never copied, and anything more is reported).
 fn instruction_kind(body: &str) -> Markup {
     let (target, rest) = body.split_once(char::is_whitespace).unwrap_or((body, ""));
     let usual = |name: &str, value: &str| match (target, name) {
-        ("xpacket", "begin") => value.chars().all(|c| c == '\u{feff}'),
+        // A byte order mark, or its bytes misread as Latin-1 by old writers.
+        ("xpacket", "begin") => value.chars().count() <= 3,
         ("xpacket", "id") => value == XPACKET_ID,
         ("xpacket", "end") => value == "w" || value == "r",
         ("xpacket", "bytes") => value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()),
+        ("adobe-xap-filters", "esc") => matches!(value, "CR" | "LF" | "CRLF"),
         ("xpacket" | "xml", "encoding") | ("xml", "version" | "standalone") => {
             value.len() <= 16
                 && value
@@ -165,7 +169,7 @@ fn instruction_kind(body: &str) -> Markup {
         _ => false,
     };
     let mut pairs = PseudoAttributes(rest.trim());
-    let wrapper = matches!(target, "xpacket" | "xml")
+    let wrapper = matches!(target, "xpacket" | "xml" | "adobe-xap-filters")
         && pairs
             .by_ref()
             .all(|pair| pair.is_some_and(|(n, v)| usual(n, v)))
