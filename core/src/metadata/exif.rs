@@ -721,6 +721,132 @@ mod tests {
         assert!(scan.locations[0].invalid.is_some());
     }
 
+    const CANARY: &[u8] = b"CANARY-e1f2";
+
+    fn has_canary(bytes: &[u8]) -> bool {
+        bytes.windows(CANARY.len()).any(|w| w == CANARY)
+    }
+
+    /// Rebuilds `block` under the default policy; returns the scan of the
+    /// original and the rebuilt bytes.
+    fn clean(block: &[u8]) -> (Scan, Vec<u8>) {
+        let exif = Exif::parse(block).unwrap();
+        let out = exif
+            .rebuild(&Policy::default(), ImageFacts::default())
+            .unwrap();
+        (exif.scan("EXIF"), out)
+    }
+
+    fn unknown(scan: &Scan, tag: &str) -> bool {
+        scan.findings
+            .iter()
+            .any(|f| f.tag == tag && f.category == Category::Unknown)
+    }
+
+    #[test]
+    fn malformed_rendering_tags_are_unknown_and_replaced() {
+        let long_version = [b"0231".as_slice(), CANARY].concat();
+        let fields = [
+            field(Tag::Orientation, Value::Short(vec![6])),
+            field(Tag::ExifVersion, Value::Undefined(long_version, 0)),
+            field(Tag::YCbCrPositioning, Value::Ascii(vec![CANARY.to_vec()])),
+            field(Tag::WhitePoint, Value::Long(vec![0x1234_5678])),
+        ];
+        let (scan, out) = clean(&write(&fields, None, false).unwrap());
+        for tag in ["ExifVersion", "YCbCrPositioning", "WhitePoint"] {
+            assert!(unknown(&scan, tag), "{tag}: {scan:?}");
+        }
+        assert!(!has_canary(&out));
+        let rebuilt = Exif::parse(&out).unwrap();
+        assert_eq!(rebuilt.orientation(), Some(6));
+        let version = rebuilt.inner.get_field(Tag::ExifVersion, In::PRIMARY);
+        assert!(version.is_some_and(well_formed), "the default replaces it");
+        assert!(rebuilt
+            .inner
+            .get_field(Tag::WhitePoint, In::PRIMARY)
+            .is_none());
+    }
+
+    #[test]
+    fn interop_keeps_only_a_well_formed_index() {
+        let interop = |tag, value| Field {
+            tag,
+            ifd_num: In::PRIMARY,
+            value,
+        };
+        let good = [
+            field(Tag::Orientation, Value::Short(vec![3])),
+            interop(
+                Tag::InteroperabilityIndex,
+                Value::Ascii(vec![b"R98".to_vec()]),
+            ),
+            interop(
+                Tag::RelatedImageFileFormat,
+                Value::Ascii(vec![CANARY.to_vec()]),
+            ),
+            interop(
+                Tag(Context::Interop, 0xBEEF),
+                Value::Undefined(CANARY.to_vec(), 0),
+            ),
+        ];
+        let (scan, out) = clean(&write(&good, None, true).unwrap());
+        assert!(unknown(&scan, "0xBEEF"), "{scan:?}");
+        assert!(!has_canary(&out));
+        let rebuilt = Exif::parse(&out).unwrap();
+        let index = rebuilt
+            .inner
+            .get_field(Tag::InteroperabilityIndex, In::PRIMARY);
+        assert!(index.is_some_and(well_formed));
+        let bad = [interop(
+            Tag::InteroperabilityIndex,
+            Value::Ascii(vec![b"R98".to_vec(), CANARY.to_vec()]),
+        )];
+        let (scan, out) = clean(&write(&bad, None, true).unwrap());
+        assert!(unknown(&scan, "InteroperabilityIndex"), "{scan:?}");
+        assert!(!has_canary(&out));
+    }
+
+    #[test]
+    fn ifd1_text_is_reported_and_never_written() {
+        let fields = [
+            field(Tag::Orientation, Value::Short(vec![8])),
+            Field {
+                tag: Tag::ImageDescription,
+                ifd_num: In::THUMBNAIL,
+                value: Value::Ascii(vec![CANARY.to_vec()]),
+            },
+            Field {
+                tag: Tag::Artist,
+                ifd_num: In::THUMBNAIL,
+                value: Value::Ascii(vec![b"Jane Parent".to_vec()]),
+            },
+        ];
+        let (scan, out) = clean(&write(&fields, None, false).unwrap());
+        let found = |tag: &str, c| {
+            scan.findings
+                .iter()
+                .any(|f| f.block == "EXIF IFD1" && f.tag == tag && f.category == c)
+        };
+        assert!(found("ImageDescription", Category::Text), "{scan:?}");
+        assert!(found("Artist", Category::People), "{scan:?}");
+        assert!(!has_canary(&out) && !out.windows(4).any(|w| w == b"Jane"));
+    }
+
+    #[test]
+    fn bytes_no_directory_reaches_are_unknown_and_not_written() {
+        let fields = [field(Tag::Orientation, Value::Short(vec![6]))];
+        let mut block = write(&fields, None, false).unwrap();
+        // An old GPS directory nobody links to any more, then padding.
+        block.extend_from_slice(b"\0\x01\x00\x01\x00\x02\x00\x00\x00\x02N\0\0");
+        block.extend_from_slice(CANARY);
+        block.extend_from_slice(&[0; 16]);
+        let (scan, out) = clean(&block);
+        assert!(unknown(&scan, "UnreferencedData"), "{scan:?}");
+        assert!(!has_canary(&out));
+        let (scan, _) = clean(&write(&fields, None, false).unwrap());
+        assert!(!unknown(&scan, "UnreferencedData"), "{scan:?}");
+    }
+
     #[test]
     fn damaged_offsets_are_an_error() {
         let mut bytes = sample();
