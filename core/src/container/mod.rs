@@ -73,6 +73,7 @@ pub fn image_data(format: Format, data: &[u8]) -> Result<Vec<&[u8]>, Error> {
 pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
     match format {
         Format::Jpeg => jpeg::inspect(data),
+        Format::Tiff => tiff::inspect(data),
         Format::Png => png::inspect(data),
         Format::Gif => gif::inspect(data),
         Format::Webp => webp::inspect(data),
@@ -94,6 +95,7 @@ pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
 pub fn plan_photo(format: Format, data: &[u8], policy: &Policy) -> Result<Plan, Error> {
     match format {
         Format::Jpeg => jpeg::plan(data, policy),
+        Format::Tiff => tiff::plan(data, policy),
         Format::Png => png::plan(data, policy),
         Format::Gif => gif::plan(data, policy),
         Format::Webp => webp::plan(data, policy),

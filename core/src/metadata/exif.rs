@@ -6,6 +6,7 @@
 
 use crate::findings::{Category, Finding, Scan};
 use crate::geo;
+use crate::metadata::ifd::{self, Directories, EXIF_LIMITS};
 use crate::policy::Policy;
 use crate::Error;
 use exif::{Context, Field, In, Rational, Tag, Value};
@@ -20,89 +21,13 @@ pub fn tiff_bytes(payload: &[u8]) -> &[u8] {
     payload.strip_prefix(JPEG_SIGNATURE).unwrap_or(payload)
 }
 
-/// kamadak-exif copies every tag's value, once per entry, so entries that
-/// point at the same bytes multiply them: 63 KB of JPEG EXIF with 2,500
-/// entries over one 30 KB value made it allocate 73 MB, and a 1 MB EXIF
-/// item or chunk could ask for gigabytes. Distinct values cannot add up to
-/// more than the block; this much more is allowed for entries that share a
-/// small value (two resolutions pointing at one rational, say).
-const SHARED_VALUE_SLACK: usize = 1 << 20;
-
-/// Most directories an EXIF block may have. Real ones have IFD0, IFD1 and
-/// the EXIF, GPS and Interop directories; kamadak-exif would follow a chain
-/// of thousands, each directory read once but each a chance to copy values.
-const MAX_IFDS: usize = 64;
-
-/// The bytes of tag values (out of line and inside the block) that the
-/// directories of `tiff` point at — IFD0 and those after it, and the EXIF,
-/// GPS and Interop directories — counted once per entry, as kamadak-exif
-/// copies them; `None` if there are more than [`MAX_IFDS`] directories.
-/// Stops quietly at anything malformed: kamadak-exif reports that.
-fn value_bytes(tiff: &[u8]) -> Option<usize> {
-    let little = match tiff.get(..4) {
-        Some(b"II*\0") => true,
-        Some(b"MM\0*") => false,
-        _ => return Some(0),
-    };
-    let u16_at = |at: usize| -> Option<usize> {
-        let b: [u8; 2] = tiff.get(at..at.checked_add(2)?)?.try_into().ok()?;
-        Some(usize::from(if little {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
-        }))
-    };
-    let u32_at = |at: usize| -> Option<usize> {
-        let b: [u8; 4] = tiff.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if little {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        } as usize)
-    };
-    let mut total = 0usize;
-    let mut todo: Vec<usize> = u32_at(4).into_iter().collect();
-    let mut seen = std::collections::HashSet::new();
-    while let Some(at) = todo.pop() {
-        if at == 0 || !seen.insert(at) {
-            continue;
-        }
-        if seen.len() > MAX_IFDS {
-            return None;
-        }
-        let Some(count) = u16_at(at) else { continue };
-        for i in 0..count {
-            let e = at + 2 + 12 * i;
-            let (Some(tag), Some(typ), Some(n)) = (u16_at(e), u16_at(e + 2), u32_at(e + 4)) else {
-                break;
-            };
-            let size: usize = match typ {
-                1 | 2 | 6 | 7 => 1,
-                3 | 8 => 2,
-                4 | 9 | 11 | 13 => 4,
-                5 | 10 | 12 => 8,
-                _ => 0,
-            };
-            let bytes = size.saturating_mul(n);
-            let inside = bytes <= 4
-                || u32_at(e + 8)
-                    .and_then(|o| o.checked_add(bytes))
-                    .is_some_and(|end| end <= tiff.len());
-            if inside {
-                total = total.saturating_add(bytes);
-            }
-            if matches!(tag, 0x8769 | 0x8825 | 0xA005) {
-                todo.extend(u32_at(e + 8));
-            }
-        }
-        todo.extend(u32_at(at + 2 + 12 * count));
-    }
-    Some(total)
-}
-
 /// A parsed EXIF block.
 pub struct Exif {
     inner: exif::Exif,
+    /// Thumbnails of the directories after IFD0: (directory number, bytes).
+    previews: Vec<(usize, usize)>,
+    /// Non-zero bytes of the block that no directory points to.
+    unreferenced: usize,
 }
 
 /// What a rebuilt EXIF block must describe about its image.
@@ -127,20 +52,14 @@ impl Exif {
     pub fn parse(tiff: &[u8]) -> Result<Exif, Error> {
         let damaged =
             |e: &dyn std::fmt::Display| Error::Damaged(format!("EXIF block is damaged ({e})"));
-        match value_bytes(tiff) {
-            None => {
-                return Err(damaged(&format!(
-                    "more than {MAX_IFDS} directories"
-                )))
-            }
-            Some(values) if values > tiff.len().saturating_add(SHARED_VALUE_SLACK) => {
-                return Err(damaged(&format!(
-                    "its tags point at {values} bytes of values in {} bytes: many entries share the same bytes",
-                    tiff.len()
-                )))
-            }
-            Some(_) => {}
-        }
+        // Our walker first: it bounds what kamadak-exif will copy, and says
+        // which bytes the directories account for.
+        let dirs = ifd::read(tiff, &[], EXIF_LIMITS).map_err(|e| match e {
+            Error::Damaged(why) => damaged(&why),
+            other => other,
+        })?;
+        let (previews, referenced) = previews(tiff, &dirs);
+        let unreferenced = ifd::unreferenced_nonzero(tiff, &referenced);
         let result = exif::Reader::new()
             .continue_on_error(true)
             .read_raw(tiff.to_vec());
@@ -157,13 +76,18 @@ impl Exif {
             }
             Err(e) => return Err(damaged(&e)),
         };
-        Ok(Exif { inner })
+        Ok(Exif {
+            inner,
+            previews,
+            unreferenced,
+        })
     }
 
-    /// The Orientation value (1–8), if present.
+    /// The Orientation value (1–8), if present and well-formed.
     pub fn orientation(&self) -> Option<u32> {
         self.inner
             .get_field(Tag::Orientation, In::PRIMARY)
+            .filter(|f| well_formed(f))
             .and_then(|f| f.value.get_uint(0))
     }
 
@@ -182,12 +106,23 @@ impl Exif {
                 ));
             }
         }
-        if let Some(size) = self.thumbnail().map(<[u8]>::len) {
+        for &(n, size) in &self.previews {
             scan.push(Finding::new(
                 Category::Preview,
-                &format!("{block} IFD1"),
+                &format!("{block} IFD{n}"),
                 "ThumbnailImage",
                 format!("{size} bytes"),
+            ));
+        }
+        if self.unreferenced > 0 {
+            scan.push(Finding::new(
+                Category::Unknown,
+                block,
+                "UnreferencedData",
+                format!(
+                    "{} bytes that no directory points to (left by an editor, or hidden)",
+                    self.unreferenced
+                ),
             ));
         }
         scan.locations
@@ -228,8 +163,12 @@ impl Exif {
     }
 
     /// Builds a new EXIF block (TIFF bytes, without the `Exif\0\0` signature)
-    /// holding the rendering tags and the allowlisted tags of every category
-    /// `policy` keeps. Maker notes and unknown tags are never written.
+    /// from scratch: the rendering tags of IFD0, each of its required type
+    /// and count (a malformed one is replaced by a default or left out), the
+    /// Interop index if it is a well-formed `R98`/`THM`, and the plain tags
+    /// of every category `policy` keeps. Maker notes, unknown tags, IFD1's
+    /// tags and any byte no directory reached are never written; the
+    /// thumbnail JPEG only when the policy keeps previews.
     pub fn rebuild(&self, policy: &Policy, facts: ImageFacts) -> Result<Vec<u8>, Error> {
         let mut fields: Vec<Field> = self
             .inner
@@ -265,10 +204,11 @@ pub fn rebuilt_when_needed(
 /// A minimal valid EXIF block for an image without one: only rendering tags,
 /// with `orientation`. Returns TIFF bytes without the `Exif\0\0` signature.
 pub fn minimal(orientation: u32, facts: ImageFacts) -> Result<Vec<u8>, Error> {
-    let mut fields = vec![field(
-        Tag::Orientation,
-        Value::Short(vec![orientation as u16]),
-    )];
+    let facts = ImageFacts {
+        orientation: Some(orientation),
+        ..facts
+    };
+    let mut fields = Vec::new();
     add_rendering_defaults(&mut fields, facts);
     write(&fields, None, false)
 }
@@ -296,22 +236,109 @@ fn write(
     Ok(out.into_inner())
 }
 
-/// Whether an original field goes into the rebuilt block.
+/// Whether an original field's value goes into the rebuilt block (where
+/// kamadak-exif writes it anew from the parsed value).
 fn is_copied(field: &Field, policy: &Policy) -> bool {
-    match category(field) {
-        Some(Category::Rendering) => field.ifd_num == In::PRIMARY,
+    if field.ifd_num != In::PRIMARY {
         // Thumbnail structure is written by `set_jpeg` together with the image.
-        Some(c) => field.ifd_num == In::PRIMARY && policy.keeps(c) && is_plain_data(field),
-        None => false,
+        return false;
+    }
+    match category(field) {
+        Some(Category::Rendering) => {
+            field.tag.context() != Context::Interop || field.tag == Tag::InteroperabilityIndex
+        }
+        Some(Category::Unknown) | None => false,
+        Some(c) => policy.keeps(c) && is_plain_data(field),
     }
 }
 
-/// Tags whose value is plain data at a known type: safe to copy as-is.
-/// Maker notes hold offsets into the original block and are never copied.
+/// Tags whose value is plain data at a known type: safe to write again.
+/// Maker notes hold offsets into the original block and are never copied;
+/// text is one string (nothing hidden after a NUL).
 fn is_plain_data(field: &Field) -> bool {
     field.tag.description().is_some()
         && field.tag != Tag::MakerNote
-        && !matches!(field.value, Value::Unknown(..))
+        && match &field.value {
+            Value::Unknown(..) => false,
+            Value::Ascii(strings) => strings.len() <= 1,
+            _ => true,
+        }
+}
+
+/// Whether a rendering tag has the type, count and values the EXIF and
+/// TIFF specifications give it. A rendering tag that does not is not
+/// rendering: it is reported as unknown and never written.
+fn well_formed(field: &Field) -> bool {
+    use Value::*;
+    let short1 = |ok: fn(u16) -> bool| matches!(&field.value, Short(v) if v.len() == 1 && ok(v[0]));
+    let rationals = |n: usize| matches!(&field.value, Rational(v) if v.len() == n && v.iter().all(|r| r.denom != 0));
+    let version = || matches!(&field.value, Undefined(b, _) if b.len() == 4 && b.iter().all(u8::is_ascii_digit));
+    match field.tag {
+        Tag::Orientation => short1(|v| (1..=8).contains(&v)),
+        Tag::ResolutionUnit => short1(|v| (1..=3).contains(&v)),
+        Tag::YCbCrPositioning => short1(|v| v == 1 || v == 2),
+        Tag::ColorSpace => short1(|v| matches!(v, 1 | 2 | 0xFFFF)),
+        Tag::XResolution | Tag::YResolution | Tag::Gamma => rationals(1),
+        Tag::WhitePoint => rationals(2),
+        Tag::YCbCrCoefficients => rationals(3),
+        Tag::PrimaryChromaticities | Tag::ReferenceBlackWhite => rationals(6),
+        Tag::YCbCrSubSampling => {
+            matches!(&field.value, Short(v) if v.len() == 2 && v.iter().all(|s| matches!(s, 1 | 2 | 4)))
+        }
+        Tag::TransferFunction => matches!(&field.value, Short(v) if v.len() == 3 * 256),
+        Tag::ExifVersion | Tag::FlashpixVersion | Tag::InteroperabilityVersion => version(),
+        Tag::ComponentsConfiguration => {
+            matches!(&field.value, Undefined(b, _) if b.len() == 4 && b.iter().all(|&c| c <= 6))
+        }
+        Tag::PixelXDimension
+        | Tag::PixelYDimension
+        | Tag::RelatedImageWidth
+        | Tag::RelatedImageLength => {
+            matches!(&field.value, Short(v) if v.len() == 1)
+                || matches!(&field.value, Long(v) if v.len() == 1)
+        }
+        Tag::InteroperabilityIndex => {
+            matches!(&field.value, Ascii(v) if v.len() == 1 && matches!(v[0].as_slice(), b"R98" | b"THM"))
+        }
+        _ => false,
+    }
+}
+
+/// The thumbnails of the directories after IFD0 — a JPEG (the EXIF way) or
+/// uncompressed strips — by directory number and size, and every range of
+/// `tiff` the directories account for.
+fn previews(tiff: &[u8], dirs: &Directories) -> (Vec<(usize, usize)>, Vec<std::ops::Range<usize>>) {
+    const STRIP_OFFSETS: u16 = 0x0111;
+    const STRIP_BYTE_COUNTS: u16 = 0x0117;
+    const JPEG_IF: u16 = 0x0201;
+    const JPEG_IF_LENGTH: u16 = 0x0202;
+    let mut referenced = dirs.structure();
+    let mut previews = Vec::new();
+    let order = dirs.order;
+    for (n, node) in dirs.chain.iter().enumerate() {
+        let ints = |tag| {
+            node.ifd
+                .get(tag)
+                .and_then(|e| e.uints(tiff, order).ok())
+                .unwrap_or_default()
+        };
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+        let jpeg = ints(JPEG_IF).into_iter().zip(ints(JPEG_IF_LENGTH));
+        let strips = ints(STRIP_OFFSETS).into_iter().zip(ints(STRIP_BYTE_COUNTS));
+        for (start, len) in jpeg.chain(strips) {
+            let (Ok(start), Ok(len)) = (usize::try_from(start), usize::try_from(len)) else {
+                continue;
+            };
+            let end = start.saturating_add(len).min(tiff.len());
+            ranges.push(start.min(end)..end);
+        }
+        let size: usize = ranges.iter().map(|r| r.len()).sum();
+        if n > 0 && size > 0 {
+            previews.push((n, size));
+        }
+        referenced.extend(ranges);
+    }
+    (previews, referenced)
 }
 
 fn field(tag: Tag, value: Value) -> Field {
@@ -326,7 +353,13 @@ fn field(tag: Tag, value: Value) -> Field {
 fn add_rendering_defaults(fields: &mut Vec<Field>, facts: ImageFacts) {
     let rational = |n| Value::Rational(vec![Rational { num: n, denom: 1 }]);
     let colour_space = if facts.has_icc { 0xFFFF } else { 1 };
-    let mut defaults = vec![
+    let mut defaults = Vec::new();
+    if let Some(o) = facts.orientation.and_then(|o| u16::try_from(o).ok()) {
+        if (1..=8).contains(&o) {
+            defaults.push(field(Tag::Orientation, Value::Short(vec![o])));
+        }
+    }
+    defaults.extend([
         field(Tag::XResolution, rational(72)),
         field(Tag::YResolution, rational(72)),
         field(Tag::ResolutionUnit, Value::Short(vec![2])),
@@ -338,7 +371,7 @@ fn add_rendering_defaults(fields: &mut Vec<Field>, facts: ImageFacts) {
         ),
         field(Tag::FlashpixVersion, Value::Undefined(b"0100".to_vec(), 0)),
         field(Tag::ColorSpace, Value::Short(vec![colour_space])),
-    ];
+    ]);
     if let Some((w, h)) = facts.dimensions {
         // The image data is the truth; replace whatever the old block said.
         fields.retain(|f| f.tag != Tag::PixelXDimension && f.tag != Tag::PixelYDimension);
@@ -401,12 +434,11 @@ fn first_rational(value: &Value) -> Option<f64> {
 
 fn ifd_name(block: &str, field: &Field) -> String {
     let ifd = match (field.ifd_num, field.tag.context()) {
-        (In::PRIMARY, Context::Tiff) => "IFD0",
-        (_, Context::Exif) => "ExifIFD",
-        (_, Context::Gps) => "GPS",
-        (_, Context::Interop) => "Interop",
-        (In::THUMBNAIL, _) => "IFD1",
-        _ => "IFD",
+        (In::PRIMARY, Context::Tiff) => "IFD0".to_string(),
+        (_, Context::Exif) => "ExifIFD".to_string(),
+        (_, Context::Gps) => "GPS".to_string(),
+        (_, Context::Interop) => "Interop".to_string(),
+        (In(n), _) => format!("IFD{n}"),
     };
     format!("{block} {ifd}")
 }
@@ -471,15 +503,52 @@ fn xp_string(value: &Value) -> String {
 }
 
 /// The category of a field; `None` for structure (directory pointers,
-/// thumbnail layout) that tells nothing by itself.
+/// thumbnail layout) that tells nothing by itself. A rendering tag that is
+/// not well-formed is `Unknown`: whatever it holds is not rendering.
 fn category(field: &Field) -> Option<Category> {
     let tag = field.tag;
-    match tag.context() {
+    let category = match tag.context() {
         Context::Gps => Some(gps_category(tag)),
-        Context::Interop => Some(Category::Rendering),
-        _ if field.ifd_num == In::THUMBNAIL => None,
+        Context::Interop => Some(interop_category(tag)),
+        Context::Tiff if field.ifd_num != In::PRIMARY && is_thumbnail_layout(tag) => {
+            return (!is_numeric(&field.value)).then_some(Category::Unknown);
+        }
         _ => tiff_category(tag),
+    };
+    match category {
+        Some(Category::Rendering) if !well_formed(field) => Some(Category::Unknown),
+        other => other,
     }
+}
+
+/// The Interop directory only indexes the file's format; a file name of a
+/// related image is text, anything else is not understood.
+fn interop_category(tag: Tag) -> Category {
+    match tag {
+        Tag::InteroperabilityIndex
+        | Tag::InteroperabilityVersion
+        | Tag::RelatedImageWidth
+        | Tag::RelatedImageLength => Category::Rendering,
+        Tag::RelatedImageFileFormat => Category::Text,
+        _ => Category::Unknown,
+    }
+}
+
+/// Tags that lay out a thumbnail in the directories after IFD0 (the
+/// thumbnail itself is reported as a preview).
+fn is_thumbnail_layout(tag: Tag) -> bool {
+    matches!(
+        tag.number(),
+        0x00FE | 0x0100..=0x0103 | 0x0106 | 0x0111 | 0x0112 | 0x0115..=0x011C | 0x0128
+            | 0x0201 | 0x0202 | 0x0211..=0x0214
+    )
+}
+
+fn is_numeric(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::Short(_) | Value::Long(_) | Value::Rational(_) | Value::Byte(_)
+    )
 }
 
 fn gps_category(tag: Tag) -> Category {
@@ -650,6 +719,132 @@ mod tests {
         let scan = exif.scan("EXIF");
         assert_eq!(scan.locations.len(), 1);
         assert!(scan.locations[0].invalid.is_some());
+    }
+
+    const CANARY: &[u8] = b"CANARY-e1f2";
+
+    fn has_canary(bytes: &[u8]) -> bool {
+        bytes.windows(CANARY.len()).any(|w| w == CANARY)
+    }
+
+    /// Rebuilds `block` under the default policy; returns the scan of the
+    /// original and the rebuilt bytes.
+    fn clean(block: &[u8]) -> (Scan, Vec<u8>) {
+        let exif = Exif::parse(block).unwrap();
+        let out = exif
+            .rebuild(&Policy::default(), ImageFacts::default())
+            .unwrap();
+        (exif.scan("EXIF"), out)
+    }
+
+    fn unknown(scan: &Scan, tag: &str) -> bool {
+        scan.findings
+            .iter()
+            .any(|f| f.tag == tag && f.category == Category::Unknown)
+    }
+
+    #[test]
+    fn malformed_rendering_tags_are_unknown_and_replaced() {
+        let long_version = [b"0231".as_slice(), CANARY].concat();
+        let fields = [
+            field(Tag::Orientation, Value::Short(vec![6])),
+            field(Tag::ExifVersion, Value::Undefined(long_version, 0)),
+            field(Tag::YCbCrPositioning, Value::Ascii(vec![CANARY.to_vec()])),
+            field(Tag::WhitePoint, Value::Long(vec![0x1234_5678])),
+        ];
+        let (scan, out) = clean(&write(&fields, None, false).unwrap());
+        for tag in ["ExifVersion", "YCbCrPositioning", "WhitePoint"] {
+            assert!(unknown(&scan, tag), "{tag}: {scan:?}");
+        }
+        assert!(!has_canary(&out));
+        let rebuilt = Exif::parse(&out).unwrap();
+        assert_eq!(rebuilt.orientation(), Some(6));
+        let version = rebuilt.inner.get_field(Tag::ExifVersion, In::PRIMARY);
+        assert!(version.is_some_and(well_formed), "the default replaces it");
+        assert!(rebuilt
+            .inner
+            .get_field(Tag::WhitePoint, In::PRIMARY)
+            .is_none());
+    }
+
+    #[test]
+    fn interop_keeps_only_a_well_formed_index() {
+        let interop = |tag, value| Field {
+            tag,
+            ifd_num: In::PRIMARY,
+            value,
+        };
+        let good = [
+            field(Tag::Orientation, Value::Short(vec![3])),
+            interop(
+                Tag::InteroperabilityIndex,
+                Value::Ascii(vec![b"R98".to_vec()]),
+            ),
+            interop(
+                Tag::RelatedImageFileFormat,
+                Value::Ascii(vec![CANARY.to_vec()]),
+            ),
+            interop(
+                Tag(Context::Interop, 0xBEEF),
+                Value::Undefined(CANARY.to_vec(), 0),
+            ),
+        ];
+        let (scan, out) = clean(&write(&good, None, true).unwrap());
+        assert!(unknown(&scan, "0xBEEF"), "{scan:?}");
+        assert!(!has_canary(&out));
+        let rebuilt = Exif::parse(&out).unwrap();
+        let index = rebuilt
+            .inner
+            .get_field(Tag::InteroperabilityIndex, In::PRIMARY);
+        assert!(index.is_some_and(well_formed));
+        let bad = [interop(
+            Tag::InteroperabilityIndex,
+            Value::Ascii(vec![b"R98".to_vec(), CANARY.to_vec()]),
+        )];
+        let (scan, out) = clean(&write(&bad, None, true).unwrap());
+        assert!(unknown(&scan, "InteroperabilityIndex"), "{scan:?}");
+        assert!(!has_canary(&out));
+    }
+
+    #[test]
+    fn ifd1_text_is_reported_and_never_written() {
+        let fields = [
+            field(Tag::Orientation, Value::Short(vec![8])),
+            Field {
+                tag: Tag::ImageDescription,
+                ifd_num: In::THUMBNAIL,
+                value: Value::Ascii(vec![CANARY.to_vec()]),
+            },
+            Field {
+                tag: Tag::Artist,
+                ifd_num: In::THUMBNAIL,
+                value: Value::Ascii(vec![b"Jane Parent".to_vec()]),
+            },
+        ];
+        let (scan, out) = clean(&write(&fields, None, false).unwrap());
+        let found = |tag: &str, c| {
+            scan.findings
+                .iter()
+                .any(|f| f.block == "EXIF IFD1" && f.tag == tag && f.category == c)
+        };
+        assert!(found("ImageDescription", Category::Text), "{scan:?}");
+        assert!(found("Artist", Category::People), "{scan:?}");
+        assert!(!has_canary(&out) && !out.windows(4).any(|w| w == b"Jane"));
+    }
+
+    #[test]
+    fn bytes_no_directory_reaches_are_unknown_and_not_written() {
+        let fields = [field(Tag::Orientation, Value::Short(vec![6]))];
+        let mut block = write(&fields, None, false).unwrap();
+        // An old GPS directory nobody links to any more, then padding.
+        block.extend_from_slice(b"\0\x01\x00\x01\x00\x02\x00\x00\x00\x02N\0\0");
+        block.extend_from_slice(CANARY);
+        block.extend_from_slice(&[0; 16]);
+        let (scan, out) = clean(&block);
+        assert!(unknown(&scan, "UnreferencedData"), "{scan:?}");
+        assert!(!has_canary(&out));
+        let (scan, _) = clean(&write(&fields, None, false).unwrap());
+        assert!(!unknown(&scan, "UnreferencedData"), "{scan:?}");
     }
 
     #[test]

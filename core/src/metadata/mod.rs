@@ -3,6 +3,7 @@
 
 pub mod exif;
 pub mod icc;
+pub(crate) mod ifd;
 pub mod iptc;
 pub mod mpf;
 pub mod xmp;
