@@ -8,6 +8,7 @@
 //! - `image_data(data) -> Result<Vec<&[u8]>, Error>`: the pieces of image
 //!   data whose bytes must be identical in the input and the output.
 
+pub mod cr3;
 pub mod gif;
 pub mod heif;
 pub mod isobmff;
@@ -35,7 +36,7 @@ pub fn scan(format: Format, data: &[u8]) -> Result<Scan, Error> {
         Format::Heif | Format::Avif => heif::scan(data),
         Format::Jxl => jxl::scan(data),
         Format::Tiff => tiff::scan(data),
-        Format::Raw if heif::is_cr3(data) => heif::scan_cr3(data),
+        Format::Raw if cr3::is_cr3(data) => cr3::scan_cr3(data),
         Format::Raw => tiff::scan_raw(data),
         Format::Video => mp4::scan(data),
     }
@@ -73,6 +74,7 @@ pub fn image_data(format: Format, data: &[u8]) -> Result<Vec<&[u8]>, Error> {
 pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
     match format {
         Format::Jpeg => jpeg::inspect(data),
+        Format::Heif | Format::Avif => heif::inspect(format, data),
         Format::Video => Err(Error::Unsupported("videos are read as a source".into())),
         Format::Raw => Ok(Inspection {
             format,
@@ -91,6 +93,7 @@ pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
 pub fn plan_photo(format: Format, data: &[u8], policy: &Policy) -> Result<Plan, Error> {
     match format {
         Format::Jpeg => jpeg::plan(data, policy),
+        Format::Heif | Format::Avif => heif::plan(format, data, policy),
         Format::Video | Format::Raw => Err(unsupported(format)),
         // Not yet parsed once into pieces: scanned, rebuilt into one
         // buffer, and their image data found, each on its own.
