@@ -82,6 +82,9 @@ const HEIF_SECRETS: &[&str] = &[
 /// Groups (family 0 or 1) that must not be in a default-cleaned file.
 const FORBIDDEN_GROUPS: &[&str] = &["GPS", "IFD1", "IPTC", "MakerNotes", "XMP", "Photoshop"];
 
+/// XMP properties a rebuilt packet may keep under the default policy.
+const XMP_RENDERING: &[&str] = &["Format", "XMPToolkit"];
+
 /// Tag names that must not be in a default-cleaned file.
 const FORBIDDEN_NAMES: &[&str] = &[
     "Make",
@@ -260,7 +263,11 @@ fn heif_violations(original: &Path, output: &Path, trailer: usize, pixels: bool)
         }
         // ExifTool lists each image item's properties as a document of its
         // own (Doc1: QuickTime:...): structure, checked like the rest.
-        if FORBIDDEN_GROUPS.iter().any(|g| t.in_group(g)) || t.family1.starts_with("XMP") {
+        // A rebuilt XMP packet may keep what only describes the picture.
+        let xmp_kept = t.family1.starts_with("XMP")
+            && (XMP_RENDERING.contains(&t.name.as_str())
+                || common::ALLOWED_EXIF_TAGS.contains(&t.name.as_str()));
+        if FORBIDDEN_GROUPS.iter().any(|g| t.in_group(g)) && !xmp_kept {
             bad.push(format!("tag in a forbidden group: {} = {}", t.key, t.value));
         }
         if FORBIDDEN_NAMES.contains(&t.name.as_str()) || t.name.starts_with("GPS") {
@@ -273,7 +280,9 @@ fn heif_violations(original: &Path, output: &Path, trailer: usize, pixels: bool)
             ));
         }
     }
-    if tin.orientation() != tout.orientation() {
+    // Orientation 1 is what a viewer assumes without one: an EXIF item
+    // that says only that may be dropped.
+    if tin.orientation().unwrap_or(1) != tout.orientation().unwrap_or(1) {
         bad.push(format!(
             "Orientation changed: input {:?}, output {:?}",
             tin.orientation(),

@@ -681,24 +681,29 @@ fn rebuild_property(data: &[u8], header: &BoxHeader) -> Result<Option<Prop>, Err
         (body.len() == len && body[..4] == [0; 4]).then(|| Prop::New(boxed(&kind, body)))
     };
     Ok(match &kind {
-        b"ispe" => Some(
-            full_fixed(12)
-                .ok_or_else(|| Error::damaged("an image size property ('ispe') is malformed"))?,
-        ),
+        b"ispe" => {
+            let sizes = full_fixed(12).filter(|_| words(&body[4..]).all(plausible));
+            Some(
+                sizes.ok_or_else(|| {
+                    Error::damaged("an image size property ('ispe') is malformed")
+                })?,
+            )
+        }
         b"pixi" => {
             let n = body.get(4).copied().unwrap_or(0) as usize;
-            full_fixed(5 + n).filter(|_| n > 0)
+            let depths = body.get(5..).unwrap_or(&[]);
+            full_fixed(5 + n).filter(|_| n > 0 && depths.iter().all(|&d| (1..=32).contains(&d)))
         }
         b"colr" => rebuild_colour(body)?,
         b"irot" => fixed(1).map(|_| Prop::New(boxed(&kind, &[body[0] & 3]))),
         b"imir" => fixed(1).map(|_| Prop::New(boxed(&kind, &[body[0] & 1]))),
         b"a1op" => fixed(1),
         b"lsel" => fixed(2),
-        b"clli" => fixed(4),
-        b"pasp" => fixed(8),
-        b"mdcv" => fixed(24),
-        b"clap" => fixed(32),
-        b"rloc" => full_fixed(12),
+        b"clli" => fixed(4).filter(|_| halves(body).all(|v| v <= 10_000)),
+        b"pasp" => fixed(8).filter(|_| words(body).all(plausible)),
+        b"mdcv" => fixed(24).filter(|_| halves(&body[..16]).all(|v| v <= 50_000)),
+        b"clap" => fixed(32).filter(|_| words(body).all(|w| plausible(w.wrapping_abs()))),
+        b"rloc" => full_fixed(12).filter(|_| words(&body[4..]).all(plausible)),
         b"a1lx" => {
             let large = body.first().is_some_and(|f| f & 1 == 1);
             fixed(1 + 3 * if large { 4 } else { 2 }).map(|_| {
@@ -721,10 +726,35 @@ fn rebuild_property(data: &[u8], header: &BoxHeader) -> Result<Option<Prop>, Err
     })
 }
 
+/// The most pixels a side of an image may have, and the largest value other
+/// numeric properties may hold. Real values are far smaller; anything
+/// larger is not a value but planted bytes (a 32-bit field whose top byte
+/// is not zero), and is not copied.
+const MAX_VALUE: i32 = 1 << 20;
+
+fn plausible(v: i32) -> bool {
+    (0..=MAX_VALUE).contains(&v)
+}
+
+/// The 32-bit big-endian values in `bytes`.
+fn words(bytes: &[u8]) -> impl Iterator<Item = i32> + '_ {
+    bytes
+        .chunks_exact(4)
+        .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+}
+
+/// The 16-bit big-endian values in `bytes`.
+fn halves(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+}
+
 /// `colr`: `nclx` values, or an ICC profile rebuilt by [`icc::rebuild`].
 fn rebuild_colour(body: &[u8]) -> Result<Option<Prop>, Error> {
     Ok(match body.get(..4) {
-        Some(b"nclx") if body.len() == 11 => {
+        // CICP code points are below 256.
+        Some(b"nclx") if body.len() == 11 && halves(&body[4..10]).all(|v| v < 256) => {
             let mut b = body.to_vec();
             b[10] &= 0x80;
             Some(Prop::New(boxed(b"colr", &b)))
