@@ -8,6 +8,7 @@
 //! - `image_data(data) -> Result<Vec<&[u8]>, Error>`: the pieces of image
 //!   data whose bytes must be identical in the input and the output.
 
+pub mod cr3;
 pub mod gif;
 pub mod heif;
 pub mod isobmff;
@@ -35,7 +36,7 @@ pub fn scan(format: Format, data: &[u8]) -> Result<Scan, Error> {
         Format::Heif | Format::Avif => heif::scan(data),
         Format::Jxl => jxl::scan(data),
         Format::Tiff => tiff::scan(data),
-        Format::Raw if heif::is_cr3(data) => heif::scan_cr3(data),
+        Format::Raw if cr3::is_cr3(data) => cr3::scan_cr3(data),
         Format::Raw => tiff::scan_raw(data),
         Format::Video => mp4::scan(data),
     }
@@ -74,6 +75,7 @@ pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
     match format {
         Format::Jpeg => jpeg::inspect(data),
         Format::Tiff => tiff::inspect(data),
+        Format::Heif | Format::Avif => heif::inspect(format, data),
         Format::Png => png::inspect(data),
         Format::Gif => gif::inspect(data),
         Format::Webp => webp::inspect(data),
@@ -96,6 +98,7 @@ pub fn plan_photo(format: Format, data: &[u8], policy: &Policy) -> Result<Plan, 
     match format {
         Format::Jpeg => jpeg::plan(data, policy),
         Format::Tiff => tiff::plan(data, policy),
+        Format::Heif | Format::Avif => heif::plan(format, data, policy),
         Format::Png => png::plan(data, policy),
         Format::Gif => gif::plan(data, policy),
         Format::Webp => webp::plan(data, policy),
