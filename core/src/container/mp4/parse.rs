@@ -681,8 +681,17 @@ impl<R: Source + ?Sized> Parser<'_, R> {
         if start >= entry.end as usize {
             return Ok(());
         }
-        for child in isobmff::boxes_in(buf, start..entry.end as usize) {
-            let child = child?;
+        let mut children = isobmff::boxes_in(buf, start..entry.end as usize);
+        loop {
+            let at = children.position();
+            let child = match children.next() {
+                None => break,
+                Some(Ok(child)) => child,
+                Some(Err(_)) => {
+                    self.unreadable_tail(buf, base, at as u64..entry.end, place);
+                    break;
+                }
+            };
             match &child.kind {
                 b"avcC" => {
                     let len = structure::avcc_len(child.body(buf)).ok_or_else(|| {
@@ -698,6 +707,29 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             }
         }
         Ok(())
+    }
+
+    /// Bytes at the end of a sample entry that are not boxes: not written;
+    /// eight or more become a `free` box, so the entry still reads.
+    fn unreadable_tail(&mut self, buf: &[u8], base: u64, r: Range<u64>, place: &str) {
+        let len = r.end - r.start;
+        if is_zero(buf.get(r.start as usize..r.end as usize).unwrap_or(&[])) {
+            return;
+        }
+        let mut block = Block::unknown(
+            &format!("{place} sample entry"),
+            "UnreadableData",
+            format!("{len} bytes"),
+        );
+        if len >= 8 && len <= u64::from(u32::MAX) {
+            let mut header = (len as u32).to_be_bytes().to_vec();
+            header.extend_from_slice(b"free");
+            block.patches.push(Patch::Bytes {
+                at: base + r.start,
+                bytes: header,
+            });
+        }
+        self.push(block);
     }
 
     /// The data references: a local one is kept as "this file"; one that
