@@ -224,13 +224,17 @@ impl<R: Source + ?Sized> Parser<'_, R> {
     }
 
     /// The file type box: brands are kept when they are printable codes,
-    /// and zeroed otherwise.
+    /// the minor version when it looks like one; the rest is zeroed.
     fn ftyp(&mut self, top: &BoxHeader) -> Result<(), Error> {
         let buf = isobmff::read_whole(self.src, top, 4096)?;
         let h = isobmff::read_box(&buf, 0, buf.len(), true)?;
         let body = h.body(&buf);
         self.keep_header(top.start, &h);
-        self.keep(top.body + 4..(top.body + 8).min(top.end));
+        // The minor version: a small number, or QuickTime's 0x20YYMM00.
+        let minor = be32(body, 4);
+        if minor <= 0xFFFF || (minor >> 24 == 0x20 && minor & 0xFF == 0) {
+            self.keep(top.body + 4..(top.body + 8).min(top.end));
+        }
         for (i, brand) in body.chunks(4).enumerate() {
             let printable =
                 brand.len() == 4 && brand.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
