@@ -5,19 +5,29 @@ use super::*;
 // ---------------------------------------------------------------------------
 // Metadata items
 
-/// The patches that turn a box into `free` space with a zeroed payload (its
-/// size field, 32- or 64-bit, stays).
+/// The patches that turn a box into `free` space of the same size with a
+/// zeroed payload: a new header (32- or 64-bit size, as the box had), zeros.
 pub(super) fn free_patches(h: &BoxHeader) -> Vec<Patch> {
-    let uuid = if h.uuid.is_some() { 16 } else { 0 };
-    let zero_from = h.start + (h.header_len() - uuid);
+    let size = h.end - h.start;
+    let mut header = Vec::with_capacity(16);
+    if size > u64::from(u32::MAX) || (h.header_len() >= 16 && h.uuid.is_none()) {
+        header.extend_from_slice(&1u32.to_be_bytes());
+        header.extend_from_slice(b"free");
+        header.extend_from_slice(&size.to_be_bytes());
+    } else {
+        // A 32-bit size fits: the box was read with one (or is a uuid box).
+        header.extend_from_slice(&(size as u32).to_be_bytes());
+        header.extend_from_slice(b"free");
+    }
+    let zero_from = h.start + header.len() as u64;
     vec![
-        Patch::Bytes {
-            at: h.kind_offset(),
-            bytes: b"free".to_vec(),
-        },
         Patch::Zero {
             at: zero_from,
             len: h.end - zero_from,
+        },
+        Patch::Bytes {
+            at: h.start,
+            bytes: header,
         },
     ]
 }
@@ -268,9 +278,10 @@ pub(super) fn keyed_item(buf: &[u8], base: u64, item: &BoxHeader, keys: &[Key]) 
                 .push(geo::location(lat, lon, alt, "QuickTime keys"));
         }
     }
-    block.patched(vec![Patch::Zero {
-        at: base + key.name_at.start,
-        len: key.name_at.end - key.name_at.start,
+    let name = base + key.name_at.start..base + key.name_at.end;
+    block.keeping(name.clone()).patched(vec![Patch::Zero {
+        at: name.start,
+        len: name.end - name.start,
     }])
 }
 

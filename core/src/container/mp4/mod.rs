@@ -65,9 +65,13 @@ const QT_EPOCH_OFFSET: i64 = 2_082_844_800;
 /// Track handlers whose samples are pictures, sound or text shown to the
 /// viewer: kept as they are.
 const MEDIA_HANDLERS: &[&[u8; 4]] = &[
-    b"vide", b"soun", b"hint", b"text", b"sbtl", b"subt", b"clcp", b"subp", b"sdsm", b"odsm",
-    b"auxv", b"pict", b"wtxt",
+    b"vide", b"soun", b"hint", b"subp", b"sdsm", b"odsm", b"auxv", b"pict",
 ];
+
+/// Track handlers and sample entries of text shown to the viewer
+/// (subtitles, captions, chapter titles): scanned, and blanked.
+const TEXT_HANDLERS: &[&[u8; 4]] = &[b"text", b"sbtl", b"subt", b"clcp", b"wtxt"];
+const TEXT_FORMATS: &[&[u8; 4]] = &[b"tx3g", b"wvtt", b"c608", b"c708", b"stpp", b"text"];
 
 /// Sample entries of timed metadata, whatever the handler says.
 const METADATA_FORMATS: &[&[u8; 4]] = &[
@@ -121,7 +125,11 @@ struct Block {
     categories: Vec<Category>,
     /// Unknown data and leftover bytes go whatever the policy says.
     always: bool,
+    /// What removes it (applied when it goes).
     patches: Vec<Patch>,
+    /// The input bytes written to the output when it stays (everything
+    /// not kept by someone is zero in the output).
+    keep: Vec<Range<u64>>,
 }
 
 impl Block {
@@ -156,6 +164,12 @@ impl Block {
         self
     }
 
+    /// Keeps `range` of the input when the block stays.
+    fn keeping(mut self, range: Range<u64>) -> Block {
+        self.keep.push(range);
+        self
+    }
+
     fn goes(&self, policy: &Policy) -> bool {
         self.always || self.categories.iter().any(|&c| policy.removes(c))
     }
@@ -166,6 +180,9 @@ impl Block {
 #[derive(Clone, Debug)]
 struct MetaBox {
     free: Vec<Patch>,
+    /// Its structure (headers, handler type, key headers), kept while any
+    /// item stays.
+    structure: Vec<Range<u64>>,
     items: Vec<Block>,
 }
 
@@ -179,9 +196,8 @@ enum Entry {
 /// with its original.
 #[derive(Clone, Debug)]
 struct MediaTrack {
+    /// An open-ended chunk (see [`Track`]) runs to the next chunk.
     chunks: Vec<Range<u64>>,
-    /// The chunk ends are an upper bound, not exact (see [`Track`]).
-    open_ended: bool,
 }
 
 /// A parsed video: what it says, where its media samples are, and how each
@@ -189,10 +205,22 @@ struct MediaTrack {
 #[derive(Clone, Debug)]
 pub struct Video {
     len: u64,
+    /// The length of the output (that of the input: a trailer after the
+    /// last box is written as zeros).
+    end: u64,
     entries: Vec<Entry>,
     media: Vec<MediaTrack>,
     /// The media tracks' bytes, sorted and merged: no patch may touch them.
     protected: Vec<Range<u64>>,
+    /// Input bytes the output keeps whatever the policy (structure rebuilt
+    /// from validated fields: box headers, table entries, codec fields).
+    kept: Vec<Range<u64>>,
+    /// Changes made whatever the policy (a data reference made local).
+    always: Vec<Patch>,
+    /// The `moov` box, read once: what the output keeps of it is copied
+    /// from here.
+    moov: Range<u64>,
+    moov_buf: Vec<u8>,
 }
 
 /// How many samples of which size.
@@ -249,6 +277,7 @@ enum Role {
     Media,
     Timecode,
     Metadata,
+    Text,
 }
 
 impl Track {
@@ -260,7 +289,11 @@ impl Track {
         if METADATA_FORMATS.contains(&&self.format) {
             return Ok(Role::Metadata);
         }
+        if TEXT_FORMATS.contains(&&self.format) {
+            return Ok(Role::Text);
+        }
         match &self.handler {
+            h if TEXT_HANDLERS.contains(&h) => Ok(Role::Text),
             b"meta" | b"camm" => Ok(Role::Metadata),
             b"tmcd" => Ok(Role::Timecode),
             h if MEDIA_HANDLERS.contains(&h) => Ok(Role::Media),
@@ -274,8 +307,11 @@ impl Track {
 }
 
 mod items;
+mod output;
 mod parse;
+mod structure;
 mod tables;
+mod text;
 mod timed;
 
 use items::*;
@@ -435,7 +471,7 @@ pub fn inspect<R: Source + ?Sized>(src: &R) -> Result<Inspection, Error> {
 pub fn plan<R: Source + ?Sized>(src: &R, policy: &Policy) -> Result<Plan, Error> {
     let video = Video::parse(src)?;
     Ok(Plan {
-        output: Pieces::patched(video.len, &video.patches(policy)?)?,
+        output: video.output(src, policy)?,
         input_len: video.len,
         input: video.inspection(),
     })

@@ -13,6 +13,10 @@ pub(super) struct Parser<'s, R: ?Sized> {
     pub(super) entries: Vec<Entry>,
     pub(super) tracks: Vec<Track>,
     pub(super) chunk_budget: usize,
+    /// Input bytes kept whatever the policy (see [`Video`]).
+    pub(super) kept: Vec<Range<u64>>,
+    /// Changes made whatever the policy.
+    pub(super) always: Vec<Patch>,
 }
 
 impl Video {
@@ -46,6 +50,8 @@ impl Video {
             entries: Vec::new(),
             tracks: Vec::new(),
             chunk_budget: MAX_CHUNKS,
+            kept: Vec::new(),
+            always: Vec::new(),
         };
         for top in &tops {
             p.top(top)?;
@@ -62,8 +68,10 @@ impl Video {
         }
         let buf = isobmff::read_whole(src, &moov, MAX_MOOV)?;
         p.moov(&buf, moov.start)?;
-        drop(buf);
-        p.finish()
+        // Bytes after the last box are written as zeros (the file keeps
+        // its length; the zeros read as free space).
+        let end = p.len;
+        p.finish(end, moov.span(), buf)
     }
 
     /// The length of the file it was read from.
@@ -115,53 +123,13 @@ impl Video {
         })
     }
 
-    /// The patches that clean the video under `policy`, in the order to
-    /// apply them; none touches a media sample.
-    pub fn patches(&self, policy: &Policy) -> Result<Vec<Patch>, Error> {
-        let mut patches = Vec::new();
-        for e in &self.entries {
-            match e {
-                Entry::Block(b) if b.goes(policy) => patches.extend(b.patches.iter().cloned()),
-                Entry::Block(_) => {}
-                Entry::Meta(m) => {
-                    if !m.items.is_empty() && m.items.iter().all(|i| i.goes(policy)) {
-                        patches.extend(m.free.iter().cloned());
-                    } else {
-                        for i in m.items.iter().filter(|i| i.goes(policy)) {
-                            patches.extend(i.patches.iter().cloned());
-                        }
-                    }
-                }
-            }
-        }
-        let patches = normalize(patches);
-        for p in &patches {
-            let r = p.range();
-            if r.end > self.len {
-                return Err(Error::damaged(format!(
-                    "a change at byte {} would run past the end of the file",
-                    r.start
-                )));
-            }
-            if overlaps(&self.protected, &r) {
-                return Err(unsupported(format!(
-                    "metadata at bytes {}..{} shares bytes with the video or audio data: it cannot be removed safely",
-                    r.start, r.end
-                )));
-            }
-        }
-        Ok(patches)
-    }
-
-    /// The bytes of every video, audio and text sample, in pieces.
     /// What the video says, and its samples in order (an open-ended
-    /// chunk, whose end is not known exactly, by its start only).
+    /// chunk, whose end is not known exactly, up to the next chunk).
     pub(super) fn inspection(&self) -> Inspection {
         let media = self
             .media
             .iter()
-            .flat_map(|t| t.chunks.iter().map(move |r| (r, t.open_ended)))
-            .map(|(r, open)| r.start..if open { r.start } else { r.end })
+            .flat_map(|t| t.chunks.iter().cloned())
             .collect();
         Inspection {
             format: Format::Video,
@@ -195,9 +163,14 @@ impl<R: Source + ?Sized> Parser<'_, R> {
 
     pub(super) fn top(&mut self, top: &BoxHeader) -> Result<(), Error> {
         match &top.kind {
-            b"ftyp" | b"mdat" | b"moov" => {}
+            b"ftyp" => self.ftyp(top)?,
+            b"mdat" => self.keep(top.start..top.body),
+            b"moov" => {}
             // A zeroed trailer reads as a size-0 box of type 0.
             b"free" | b"skip" | b"wide" | [0, 0, 0, 0] => {
+                if top.kind != [0; 4] {
+                    self.keep(top.start..top.body);
+                }
                 if self.has_data(top.body_span())? {
                     self.push(free_space_block("QuickTime", top));
                 }
@@ -215,9 +188,60 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             b"pnot" | b"PICT" | b"thum" => {
                 let value = format!("{} bytes", top.body_len());
                 let b = Block::one(Category::Preview, "QuickTime", &top.name(), value);
-                self.push(b.patched(free_patches(top)));
+                self.push(b.patched(free_patches(top)).keeping(top.span()));
             }
             _ => self.unknown_box(0, top, "QuickTime"),
+        }
+        Ok(())
+    }
+
+    /// Keeps `range` of the input whatever the policy.
+    pub(super) fn keep(&mut self, range: Range<u64>) {
+        if range.start < range.end {
+            self.kept.push(range);
+        }
+    }
+
+    /// Keeps the header of `h` (read from a buffer at `base`).
+    pub(super) fn keep_header(&mut self, base: u64, h: &BoxHeader) {
+        self.keep(base + h.start..base + h.body);
+    }
+
+    /// Keeps the header of `h` and the fields at `fields` (offsets into its
+    /// payload, cut at its end); the rest of the payload is zero.
+    pub(super) fn keep_fields(&mut self, base: u64, h: &BoxHeader, fields: &[Range<u64>]) {
+        self.keep_header(base, h);
+        let body = base + h.body;
+        for f in fields {
+            let end = (body + f.end).min(base + h.end);
+            self.keep(body + f.start..end.max(body + f.start));
+        }
+    }
+
+    /// Keeps the header of `h` and the first `len` bytes of its payload.
+    pub(super) fn keep_prefix(&mut self, base: u64, h: &BoxHeader, len: u64) {
+        self.keep_fields(base, h, std::slice::from_ref(&(0..len)));
+    }
+
+    /// The file type box: brands are kept when they are printable codes,
+    /// the minor version when it looks like one; the rest is zeroed.
+    fn ftyp(&mut self, top: &BoxHeader) -> Result<(), Error> {
+        let buf = isobmff::read_whole(self.src, top, 4096)?;
+        let h = isobmff::read_box(&buf, 0, buf.len(), true)?;
+        let body = h.body(&buf);
+        self.keep_header(top.start, &h);
+        // The minor version: a small number, or QuickTime's 0x20YYMM00.
+        let minor = be32(body, 4);
+        if minor <= 0xFFFF || (minor >> 24 == 0x20 && minor & 0xFF == 0) {
+            self.keep(top.body + 4..(top.body + 8).min(top.end));
+        }
+        for (i, brand) in body.chunks(4).enumerate() {
+            let printable =
+                brand.len() == 4 && brand.iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+            if printable && i != 1 {
+                let at = top.body + 4 * i as u64;
+                self.keep(at..at + 4);
+            }
         }
         Ok(())
     }
@@ -232,6 +256,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
     }
 
     pub(super) fn free_space(&mut self, buf: &[u8], base: u64, h: &BoxHeader, place: &str) {
+        self.keep_header(base, h);
         if !is_zero(h.body(buf)) {
             self.push(free_space_block(place, &h.shifted(base)));
         }
@@ -239,7 +264,10 @@ impl<R: Source + ?Sized> Parser<'_, R> {
 
     pub(super) fn uuid_box(&mut self, buf: &[u8], base: u64, h: &BoxHeader, place: &str) {
         if h.uuid == Some(XMP_UUID) {
-            let block = xmp_block(h.body(buf)).patched(free_patches(&h.shifted(base)));
+            let abs = h.shifted(base);
+            let block = xmp_block(h.body(buf))
+                .patched(free_patches(&abs))
+                .keeping(abs.span());
             self.push(block);
         } else {
             self.unknown_box(base, h, place);
@@ -250,6 +278,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
 
     pub(super) fn moov(&mut self, buf: &[u8], base: u64) -> Result<(), Error> {
         let moov = isobmff::read_box(buf, 0, buf.len(), true)?;
+        self.keep_header(base, &moov);
         let mut number = 0;
         for child in isobmff::children(buf, &moov, 0) {
             let child = child?;
@@ -269,7 +298,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
                 b"meta" => self.meta(buf, base, &child, "QuickTime")?,
                 b"uuid" => self.uuid_box(buf, base, &child, "QuickTime moov"),
                 b"free" | b"skip" | b"wide" => self.free_space(buf, base, &child, "QuickTime moov"),
-                b"iods" | b"mvex" | b"pssh" => {}
+                b"iods" | b"mvex" | b"pssh" => self.leaf(buf, base, &child, "QuickTime moov"),
                 b"cmov" => {
                     return Err(unsupported(
                         "this video's header is compressed ('cmov'), which is not supported",
@@ -305,6 +334,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
         let raw = body
             .get(4..4 + 2 * width)
             .ok_or_else(|| Error::damaged(format!("the '{}' box is cut short", h.name())))?;
+        self.leaf(buf, base, h, place);
         if is_zero(raw) {
             return Ok(());
         }
@@ -318,15 +348,18 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             }
         }
         let at = base + h.body + 4;
-        self.push(block.patched(vec![Patch::Zero {
-            at,
-            len: 2 * width as u64,
-        }]));
+        let len = 2 * width as u64;
+        self.push(
+            block
+                .keeping(at..at + len)
+                .patched(vec![Patch::Zero { at, len }]),
+        );
         Ok(())
     }
 
     /// The name of a handler (`hdlr`): which software or device wrote it.
     pub(super) fn handler_name(&mut self, buf: &[u8], base: u64, h: &BoxHeader, place: &str) {
+        self.leaf(buf, base, h, place);
         let Some(name) = h.body(buf).get(24..) else {
             return;
         };
@@ -370,6 +403,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             keys: Vec::new(),
             frames: 0,
         };
+        self.keep_header(base, trak);
         let mut mdia = None;
         for child in isobmff::children(buf, trak, 0) {
             let child = child?;
@@ -390,6 +424,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
         }
         let mdia = mdia
             .ok_or_else(|| Error::damaged(format!("track {number} has no media box ('mdia')")))?;
+        self.keep_header(base, &mdia);
         let mut minf = None;
         for child in isobmff::children(buf, &mdia, 0) {
             let child = child?;
@@ -433,10 +468,49 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             b"meta" => self.meta(buf, base, h, place)?,
             b"uuid" => self.uuid_box(buf, base, h, place),
             b"free" | b"skip" => self.free_space(buf, base, h, place),
+            b"edts" | b"tref" | b"gmhd" | b"tmcd" => self.container(buf, base, h, place)?,
             k if in_trak && !TRACK_STRUCTURE.contains(&k) => self.unknown_box(base, h, place),
-            _ => {}
+            _ => self.leaf(buf, base, h, place),
         }
         Ok(())
+    }
+
+    /// A structural box of known children (edit lists, track references,
+    /// QuickTime's base media header): its header, and each child's fields.
+    fn container(
+        &mut self,
+        buf: &[u8],
+        base: u64,
+        h: &BoxHeader,
+        place: &str,
+    ) -> Result<(), Error> {
+        self.keep_header(base, h);
+        for child in isobmff::children(buf, h, 0) {
+            let child = child?;
+            if h.is(b"tref") {
+                // A list of track ids.
+                let n = child.body_len() / 4 * 4;
+                self.keep_prefix(base, &child, n);
+            } else if child.is(b"tmcd") {
+                self.container(buf, base, &child, place)?;
+            } else if h.is(b"gmhd") && child.is(b"text") {
+                // The text media's display matrix: players do without it,
+                // and ExifTool reads it as the track's "Text".
+                self.always.extend(free_patches(&child.shifted(base)));
+            } else {
+                self.track_child(buf, base, &child, place, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A structural leaf box: its fields are kept, the rest zeroed; a box
+    /// photoscrub has no layout for is removed (reported as unknown).
+    pub(super) fn leaf(&mut self, buf: &[u8], base: u64, h: &BoxHeader, place: &str) {
+        match structure::leaf_fields(&h.kind, h.body(buf)) {
+            Some(fields) => self.keep_fields(base, h, &fields),
+            None => self.unknown_box(base, h, place),
+        }
     }
 
     pub(super) fn minf(
@@ -447,15 +521,24 @@ impl<R: Source + ?Sized> Parser<'_, R> {
         track: &mut Track,
         place: &str,
     ) -> Result<(), Error> {
+        self.keep_header(base, minf);
         let mut local = Vec::new();
         let mut stbl = None;
+        let mut dref = None;
         for child in isobmff::children(buf, minf, 0) {
             let child = child?;
             match &child.kind {
                 b"hdlr" => self.handler_name(buf, base, &child, &format!("{place} hdlr")),
                 b"dinf" => {
-                    if let Some(dref) = isobmff::find(isobmff::children(buf, &child, 0), b"dref")? {
-                        local = data_references(buf, &dref)?;
+                    self.keep_header(base, &child);
+                    for d in isobmff::children(buf, &child, 0) {
+                        let d = d?;
+                        if d.is(b"dref") {
+                            local = data_references(buf, &d)?;
+                            dref = Some(d);
+                        } else {
+                            self.unknown_box(base, &d, place);
+                        }
                     }
                 }
                 b"stbl" => stbl = Some(child),
@@ -463,14 +546,27 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             }
         }
         let Some(stbl) = stbl else {
+            if let Some(d) = dref {
+                self.data_reference(buf, base, &d, &[])?;
+            }
             return Ok(());
         };
+        self.keep_header(base, &stbl);
         let children: Vec<BoxHeader> =
             isobmff::children(buf, &stbl, 0).collect::<Result<_, _>>()?;
         let find = |kind: &[u8; 4]| children.iter().find(|c| c.is(kind));
+        for c in children.iter().filter(|c| !c.is(b"stsd")) {
+            match &c.kind {
+                b"free" | b"skip" => self.free_space(buf, base, c, place),
+                _ => self.leaf(buf, base, c, place),
+            }
+        }
+        let mut used = Vec::new();
         if let Some(stsd) = find(b"stsd") {
+            self.keep_prefix(base, stsd, 8);
             for entry in isobmff::children(buf, stsd, 8) {
                 let entry = entry?;
+                self.sample_entry(buf, base, &entry, &track.handler, place)?;
                 if track.format == [0; 4] {
                     track.format = entry.kind;
                 }
@@ -478,6 +574,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
                 let reference = body
                     .get(6..8)
                     .map_or(1, |b| u16::from_be_bytes([b[0], b[1]]));
+                used.push(reference);
                 if !local.is_empty() {
                     match local.get(usize::from(reference).wrapping_sub(1)) {
                         Some(true) => {}
@@ -500,6 +597,9 @@ impl<R: Source + ?Sized> Parser<'_, R> {
                 }
             }
         }
+        if let Some(d) = dref {
+            self.data_reference(buf, base, &d, &used)?;
+        }
         let tables = Tables::parse(buf, &children, track.number)?;
         if let Some(tables) = tables {
             let sound = matches!(tables.sizes, SizeTable::Fixed(_)) && &track.handler == b"soun";
@@ -521,7 +621,10 @@ impl<R: Source + ?Sized> Parser<'_, R> {
                 &mut self.chunk_budget,
             )?;
             track.open_ended = sound && !exact;
-            let metadata = matches!(track.role(), Ok(Role::Metadata | Role::Timecode));
+            let metadata = matches!(
+                track.role(),
+                Ok(Role::Metadata | Role::Timecode | Role::Text)
+            );
             if metadata {
                 track.sizes = Some(tables.owned_sizes());
             }
@@ -555,10 +658,114 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             "CompressorName",
             value,
         );
-        self.push(block.patched(vec![Patch::Zero {
-            at: base + entry.body + 42,
-            len: 32,
-        }]));
+        let at = base + entry.body + 42;
+        self.push(
+            block
+                .keeping(at..at + 32)
+                .patched(vec![Patch::Zero { at, len: 32 }]),
+        );
+    }
+
+    /// A sample entry: its fields by the track's handler, its codec
+    /// configuration boxes; any other box inside it is removed.
+    fn sample_entry(
+        &mut self,
+        buf: &[u8],
+        base: u64,
+        entry: &BoxHeader,
+        handler: &[u8; 4],
+        place: &str,
+    ) -> Result<(), Error> {
+        let body = entry.body(buf);
+        let (end, fields) = structure::sample_entry_fields(handler, &entry.kind, body);
+        self.keep_fields(base, entry, &fields);
+        let Ok(start) = usize::try_from(entry.body + end) else {
+            return Ok(());
+        };
+        if start >= entry.end as usize {
+            return Ok(());
+        }
+        let mut children = isobmff::boxes_in(buf, start..entry.end as usize);
+        loop {
+            let at = children.position();
+            let child = match children.next() {
+                None => break,
+                Some(Ok(child)) => child,
+                Some(Err(_)) => {
+                    self.unreadable_tail(buf, base, at as u64..entry.end, place);
+                    break;
+                }
+            };
+            match &child.kind {
+                b"avcC" => {
+                    let len = structure::avcc_len(child.body(buf)).ok_or_else(|| {
+                        Error::damaged(format!("{place}'s 'avcC' configuration is cut short"))
+                    })?;
+                    self.keep_prefix(base, &child, len);
+                }
+                k if structure::CODEC_BOXES.contains(&k) => {
+                    self.keep_prefix(base, &child, child.body_len());
+                }
+                b"free" | b"skip" => self.free_space(buf, base, &child, place),
+                _ => self.unknown_box(base, &child, &format!("{place} sample entry")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes at the end of a sample entry that are not boxes: not written;
+    /// eight or more become a `free` box, so the entry still reads.
+    fn unreadable_tail(&mut self, buf: &[u8], base: u64, r: Range<u64>, place: &str) {
+        let len = r.end - r.start;
+        if is_zero(buf.get(r.start as usize..r.end as usize).unwrap_or(&[])) {
+            return;
+        }
+        let mut block = Block::unknown(
+            &format!("{place} sample entry"),
+            "UnreadableData",
+            format!("{len} bytes"),
+        );
+        if len >= 8 && len <= u64::from(u32::MAX) {
+            let mut header = (len as u32).to_be_bytes().to_vec();
+            header.extend_from_slice(b"free");
+            block.patches.push(Patch::Bytes {
+                at: base + r.start,
+                bytes: header,
+            });
+        }
+        self.push(block);
+    }
+
+    /// The data references: a local one is kept as "this file"; one that
+    /// names another file is kept only if a sample entry uses it, and is
+    /// otherwise made local (its URL not written).
+    fn data_reference(
+        &mut self,
+        buf: &[u8],
+        base: u64,
+        dref: &BoxHeader,
+        used: &[u16],
+    ) -> Result<(), Error> {
+        self.keep_prefix(base, dref, 8);
+        for (i, e) in isobmff::children(buf, dref, 8).enumerate() {
+            let e = e?;
+            let local = isobmff::full_box(e.body(buf)).is_ok_and(|f| f.flags & 1 == 1);
+            let needed = used.iter().any(|&u| usize::from(u) == i + 1);
+            if local || !needed {
+                self.keep_prefix(base, &e, 1);
+                self.always.push(Patch::Bytes {
+                    at: base + e.body + 1,
+                    bytes: vec![0, 0, 1],
+                });
+                if !local && e.body_len() > 4 {
+                    let value = text(&e.body(buf)[4..]);
+                    self.push(Block::unknown(place_of(dref), "DataReference", value));
+                }
+            } else {
+                self.keep_prefix(base, &e, e.body_len());
+            }
+        }
+        Ok(())
     }
 
     // -- user data ----------------------------------------------------------
@@ -570,6 +777,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
         udta: &BoxHeader,
         place: &str,
     ) -> Result<(), Error> {
+        self.keep_header(base, udta);
         for child in isobmff::children(buf, udta, 0) {
             let child = child?;
             let abs = child.shifted(base);
@@ -602,7 +810,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
                     }
                 }
             };
-            self.push(block.patched(free_patches(&abs)));
+            self.push(block.patched(free_patches(&abs)).keeping(abs.span()));
         }
         Ok(())
     }
@@ -641,9 +849,21 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             Some(k) if &handler == b"mdta" => parse_keys(buf, k)?,
             _ => Vec::new(),
         };
+        let mut structure = Vec::new();
+        structure.push(meta.start + base..meta.body + base + skip as u64);
         for child in &children {
+            let abs = child.shifted(base);
             match &child.kind {
-                b"hdlr" | b"keys" | b"ilst" => {}
+                b"hdlr" => {
+                    structure.push(abs.start..(abs.body + 12).min(abs.end));
+                }
+                b"keys" => {
+                    structure.push(abs.start..(abs.body + 8).min(abs.end));
+                    for k in &keys {
+                        structure.push(base + k.name_at.start - 8..base + k.name_at.start);
+                    }
+                }
+                b"ilst" => structure.push(abs.start..abs.body),
                 b"free" | b"skip" => self.free_space(buf, base, child, place),
                 _ => self.unknown_box(base, child, &format!("{place} meta")),
             }
@@ -660,7 +880,8 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             } else {
                 itunes_item(buf, &item)
             };
-            items.push(block.patched(free_patches(&item.shifted(base))));
+            let abs = item.shifted(base);
+            items.push(block.patched(free_patches(&abs)).keeping(abs.span()));
         }
         // The horizontal accuracy belongs to the location of the same box.
         let accuracy = items.iter().find_map(|i| {
@@ -674,7 +895,11 @@ impl<R: Source + ?Sized> Parser<'_, R> {
                 loc.accuracy = loc.accuracy.or(accuracy);
             }
         }
-        self.entries.push(Entry::Meta(MetaBox { free, items }));
+        self.entries.push(Entry::Meta(MetaBox {
+            free,
+            structure,
+            items,
+        }));
         Ok(())
     }
 }
@@ -773,4 +998,8 @@ pub(super) fn mebx_keys(buf: &[u8], entry: &BoxHeader) -> Vec<(u32, String)> {
         }
     }
     keys
+}
+
+fn place_of(_dref: &BoxHeader) -> &'static str {
+    "QuickTime dref"
 }

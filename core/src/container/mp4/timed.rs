@@ -5,7 +5,12 @@ use super::*;
 impl<R: Source + ?Sized> Parser<'_, R> {
     // -- after moov -----------------------------------------------------------
 
-    pub(super) fn finish(mut self) -> Result<Video, Error> {
+    pub(super) fn finish(
+        mut self,
+        end: u64,
+        moov: Range<u64>,
+        moov_buf: Vec<u8>,
+    ) -> Result<Video, Error> {
         let tracks = std::mem::take(&mut self.tracks);
         let mut roles = Vec::with_capacity(tracks.len());
         for t in &tracks {
@@ -43,7 +48,6 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             .filter(|(t, &r)| r == Role::Media && !t.external)
             .map(|(t, _)| MediaTrack {
                 chunks: t.chunks.iter().map(|c| c.range.clone()).collect(),
-                open_ended: t.open_ended,
             })
             .collect();
         let protected = merge(
@@ -65,12 +69,24 @@ impl<R: Source + ?Sized> Parser<'_, R> {
         }
         for (t, role) in tracks.iter().zip(&roles) {
             let block = match role {
-                Role::Media => None,
+                Role::Media => continue,
                 Role::Timecode => self.timecode_track(t)?,
                 Role::Metadata => self.metadata_track(t)?,
+                Role::Text => self.text_track(t)?,
             };
-            if let Some(b) = block {
-                self.push(b);
+            let samples = if t.external {
+                Vec::new()
+            } else {
+                merge(t.chunks.iter().map(|c| c.range.clone()).collect())
+            };
+            match block {
+                // Its samples are written only while it stays.
+                Some(mut b) => {
+                    b.keep.extend(samples);
+                    self.push(b);
+                }
+                // Kept on purpose (Live Photo timing).
+                None => self.kept.extend(samples),
             }
         }
         let used = merge(
@@ -83,9 +99,14 @@ impl<R: Source + ?Sized> Parser<'_, R> {
         self.unused_media_data(&used)?;
         Ok(Video {
             len: self.len,
+            end,
             entries: self.entries,
             media,
             protected,
+            kept: merge(self.kept),
+            always: self.always,
+            moov,
+            moov_buf,
         })
     }
 
