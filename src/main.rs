@@ -8,6 +8,7 @@ mod report;
 mod sys;
 mod thumbnail;
 mod watch;
+mod web;
 mod write;
 
 fn main() {
