@@ -223,7 +223,9 @@ pub fn sync_written() {
 /// `MOVEFILE_REPLACE_EXISTING`; long paths handled by std), after clearing
 /// the read-only attribute of the file being replaced, which Windows
 /// refuses to replace (the new file carries the attributes wanted; the
-/// attribute is put back if the rename fails). Retried as [`retry_busy`]
+/// attribute is put back if the rename fails), and of `from` (a read-only
+/// file is not renamed over another: it is made read-only again once in
+/// place, and left writable if the rename fails). Retried as [`retry_busy`]
 /// says, and on Windows also while "access is denied": what a rename over
 /// a file says while another program has it open without delete sharing.
 pub fn rename_replace(from: &Path, to: &Path) -> io::Result<()> {
@@ -390,11 +392,22 @@ mod tests {
         let (new, old) = (dir.path().join("new"), dir.path().join("old"));
         std::fs::write(&new, b"new").unwrap();
         std::fs::write(&old, b"old").unwrap();
-        let mut ro = std::fs::metadata(&old).unwrap().permissions();
-        ro.set_readonly(true);
-        std::fs::set_permissions(&old, ro).unwrap();
+        let read_only = |path: &Path| {
+            let mut ro = std::fs::metadata(path).unwrap().permissions();
+            ro.set_readonly(true);
+            std::fs::set_permissions(path, ro).unwrap();
+        };
+        read_only(&old);
         rename_replace(&new, &old).unwrap();
         assert_eq!(std::fs::read(&old).unwrap(), b"new");
+        assert!(!new.exists());
+        // A read-only new file (the copy of a read-only original) too, and
+        // it stays read-only.
+        std::fs::write(&new, b"newer").unwrap();
+        read_only(&new);
+        rename_replace(&new, &old).unwrap();
+        assert_eq!(std::fs::read(&old).unwrap(), b"newer");
+        assert!(std::fs::metadata(&old).unwrap().permissions().readonly());
         assert!(!new.exists());
         // No file to rename: an error, not a retry loop (a few ms at most).
         let started = std::time::Instant::now();

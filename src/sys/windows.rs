@@ -70,20 +70,35 @@ pub fn copy_written(file: &File, _len: u64) -> io::Result<()> {
 pub fn sync_written() {}
 
 pub fn rename_replace(from: &Path, to: &Path) -> io::Result<()> {
-    let read_only = fs::symlink_metadata(to)
-        .map(|m| m.is_file() && m.permissions().readonly())
-        .unwrap_or(false);
-    let set_read_only = |on: bool| -> io::Result<()> {
-        let mut p = fs::metadata(to)?.permissions();
-        p.set_readonly(on);
-        fs::set_permissions(to, p)
+    let read_only = |path: &Path| {
+        fs::symlink_metadata(path)
+            .map(|m| m.is_file() && m.permissions().readonly())
+            .unwrap_or(false)
     };
-    if read_only {
-        set_read_only(false)?;
+    let set_read_only = |path: &Path, on: bool| -> io::Result<()> {
+        let mut p = fs::metadata(path)?.permissions();
+        p.set_readonly(on);
+        fs::set_permissions(path, p)
+    };
+    // A read-only new file (the copy of a read-only original) cannot be
+    // renamed over another file either (measured under Wine 8: "access
+    // denied"): it is renamed writable and made read-only once in place.
+    let (source_read_only, target_read_only) = (read_only(from), read_only(to));
+    if source_read_only {
+        set_read_only(from, false)?;
+    }
+    if target_read_only {
+        set_read_only(to, false)?;
     }
     let renamed = fs::rename(from, to);
-    if renamed.is_err() && read_only {
-        let _ = set_read_only(true);
+    match &renamed {
+        Ok(()) if source_read_only => set_read_only(to, true)?,
+        // The file being replaced is still there: as it was. The new one
+        // stays writable, so that its owner can delete it.
+        Err(_) if target_read_only => {
+            let _ = set_read_only(to, true);
+        }
+        _ => {}
     }
     renamed
 }

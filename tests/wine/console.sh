@@ -9,7 +9,8 @@
 # like photoscrub at its end, with photoscrub's own src/sys/console.rs.
 # How Wine starts programs (measured with Wine 8.0, Debian 12):
 #   wine X.exe, no terminal        no console at all (0 processes)
-#   wine X.exe, from a terminal    start.exe shares the console (2): a shell
+#   wine X.exe, from a terminal    start.exe shared the console (2) when this
+#                                  was written; 1 when measured again (see below)
 #   wine cmd /c X.exe              cmd shares it (3): a shell
 #   wine start /wait X.exe         a new console of its own (1): what
 #                                  Explorer does for a drop; with no X
@@ -44,9 +45,12 @@ out=$(timeout 60 wine "$facts" </dev/null 2>&1)
 has "$out" "owns_console=false" && has "$out" "pause=false"
 check "no terminal: no console of its own, no pause" $? "$out"
 
+# Wine's own launcher, not a Windows case: measured again with Wine 8.0 on
+# Debian 12 (December 2026), `wine X.exe` from a terminal gave X a console
+# of its own (1 process), so X pauses there. Reported, not judged: on
+# Windows a shell shares its console, which "from cmd" below checks.
 out=$(timeout 60 script -qec "wine '$facts'" /dev/null 2>&1)
-has "$out" "owns_console=false" && has "$out" "stdin_terminal=true" && has "$out" "pause=false"
-check "from a terminal (start.exe shares the console): no pause" $? "$out"
+echo "# note - wine X.exe from a Linux terminal: $(printf '%s' "$out" | grep -o 'owns_console=[a-z]*.*pause=[a-z]*' | head -1)"
 
 out=$(timeout 60 script -qec "wine cmd /c '$facts'" /dev/null 2>&1)
 has "$out" "owns_console=false" && has "$out" "pause=false"
