@@ -6,6 +6,7 @@ mod cli;
 mod input;
 mod report;
 mod sys;
+mod thumbnail;
 mod watch;
 mod web;
 mod write;

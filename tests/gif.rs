@@ -164,7 +164,7 @@ fn animated_keeps_frames_and_looping_and_drops_every_extension_that_tells() {
         ("GIF comment", "Comment", "text"),
         ("GIF plain text", "PlainText", "text"),
         ("XMP", "photoshop:City", "location"),
-        ("GIF application", "PHOTOAPP1.0", "device"),
+        ("GIF application", "PHOTOAPP1.0", "unknown"),
         ("GIF trailer", "TrailerData", "preview"),
     ] {
         assert!(

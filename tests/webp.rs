@@ -294,14 +294,18 @@ fn library_scrub_removes_every_location() {
 }
 
 #[test]
-fn library_keep_location_keeps_exif_gps_but_not_the_mixed_xmp() {
+fn library_keep_location_keeps_exif_gps_and_only_the_kept_xmp_properties() {
     let bytes = read(&fixture("webp/lossy.webp"));
     let scrubbed = photoscrub_core::scrub(&bytes, &Policy::keep(&[Category::Location])).unwrap();
     let after = photoscrub_core::scan(&scrubbed.bytes).unwrap();
     assert!(!after.locations.is_empty(), "EXIF GPS is kept");
     assert!(!after.has_any(|c| c == Category::People || c == Category::Device));
-    // The XMP also names a person: it goes as a whole.
-    assert_eq!(fourccs(&scrubbed.bytes), ["VP8X", "ICCP", "VP8 ", "EXIF"]);
+    // The XMP also names a person: it is cut down to its location
+    // properties (checked above: no people or device left), as in JPEG.
+    assert_eq!(
+        fourccs(&scrubbed.bytes),
+        ["VP8X", "ICCP", "VP8 ", "EXIF", "XMP "]
+    );
     assert!(structure_errors(&scrubbed.bytes).is_empty());
 }
 

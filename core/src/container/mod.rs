@@ -73,6 +73,9 @@ pub fn image_data(format: Format, data: &[u8]) -> Result<Vec<&[u8]>, Error> {
 pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
     match format {
         Format::Jpeg => jpeg::inspect(data),
+        Format::Png => png::inspect(data),
+        Format::Gif => gif::inspect(data),
+        Format::Webp => webp::inspect(data),
         Format::Video => Err(Error::Unsupported("videos are read as a source".into())),
         Format::Raw => Ok(Inspection {
             format,
@@ -91,6 +94,9 @@ pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
 pub fn plan_photo(format: Format, data: &[u8], policy: &Policy) -> Result<Plan, Error> {
     match format {
         Format::Jpeg => jpeg::plan(data, policy),
+        Format::Png => png::plan(data, policy),
+        Format::Gif => gif::plan(data, policy),
+        Format::Webp => webp::plan(data, policy),
         Format::Video | Format::Raw => Err(unsupported(format)),
         // Not yet parsed once into pieces: scanned, rebuilt into one
         // buffer, and their image data found, each on its own.

@@ -7,16 +7,21 @@
 //! canvas size), then `ICCP`, `ANIM` with `ANMF` frames or an `ALPH` +
 //! bitstream, and the metadata chunks `EXIF` and `XMP `.
 //!
-//! Cleaning copies the image and rendering chunks byte for byte, drops
-//! `EXIF`, `XMP ` and unknown chunks (inside animation frames too), keeps a
-//! rebuilt minimal `EXIF` when the picture needs its Orientation (WebP has
-//! no other), recomputes the `VP8X` flags and the RIFF size, and drops
-//! anything after the RIFF data.
+//! The file is read once, chunk by chunk, with nothing kept per chunk it
+//! drops. Only the bitstreams and alpha data are copied; the chunk headers,
+//! `VP8X` (its flags recomputed), `ANIM` and the frame headers are written
+//! new from checked values, the ICC profile is rebuilt, a minimal `EXIF` is
+//! written when the picture needs its Orientation (salvaged from XMP when
+//! there is no EXIF), and XMP only cut down to what the policy keeps.
+//! Unknown chunks (inside animation frames too) and anything after the RIFF
+//! data are removed and reported.
 
 use crate::findings::{Category, Finding, Scan};
 use crate::metadata::exif::{Exif, ImageFacts};
-use crate::metadata::{exif, xmp};
+use crate::metadata::{exif, icc, xmp};
+use crate::plan::{Inspection, Piece, Pieces, Plan};
 use crate::policy::Policy;
+use crate::sniff::Format;
 use crate::Error;
 use std::ops::Range;
 
@@ -31,20 +36,6 @@ const FRAME_HEADER: usize = 16;
 /// The largest canvas side a VP8X chunk can describe.
 const MAX_SIDE: u32 = 1 << 24;
 
-/// What a chunk is, as far as cleaning is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Block {
-    Header,
-    /// Bitstreams, alpha and animation parameters.
-    Image,
-    Frame,
-    Icc,
-    Exif,
-    Xmp,
-    /// Any other chunk: never passed on.
-    Unknown,
-}
-
 /// One chunk; `payload` is its data without the padding byte.
 #[derive(Clone, Debug)]
 struct Chunk {
@@ -54,179 +45,77 @@ struct Chunk {
 }
 
 impl Chunk {
-    fn block(&self) -> Block {
-        match &self.fourcc {
-            b"VP8X" => Block::Header,
-            b"VP8 " | b"VP8L" | b"ALPH" | b"ANIM" => Block::Image,
-            b"ANMF" => Block::Frame,
-            b"ICCP" => Block::Icc,
-            b"EXIF" => Block::Exif,
-            b"XMP " => Block::Xmp,
-            _ => Block::Unknown,
-        }
-    }
-
     fn name(&self) -> String {
         String::from_utf8_lossy(&self.fourcc).trim_end().to_string()
     }
-
-    /// Header and payload, without the padding byte.
-    fn bytes<'a>(&self, data: &'a [u8]) -> &'a [u8] {
-        &data[self.start..self.payload.end]
-    }
 }
 
-/// A parsed WebP.
-struct Webp<'a> {
+/// The chunks that fill `range` exactly, read one at a time.
+struct Chunks<'a> {
     data: &'a [u8],
-    chunks: Vec<Chunk>,
-    /// Offset just after the RIFF data; anything from here on is trailer.
-    riff_end: usize,
+    pos: usize,
+    end: usize,
 }
 
-impl<'a> Webp<'a> {
-    fn parse(data: &'a [u8]) -> Result<Webp<'a>, Error> {
-        if data.len() < 12 || &data[0..4] != b"RIFF" || &data[8..12] != b"WEBP" {
-            return Err(Error::damaged("not a WebP (no RIFF/WEBP header)"));
-        }
-        let size = le32(&data[4..8]) as usize;
-        let riff_end = size.checked_add(8).filter(|&e| e <= data.len() && e >= 12);
-        let Some(riff_end) = riff_end else {
-            return Err(Error::damaged(format!(
-                "the RIFF header says the file is {} bytes long, but it is {} bytes",
-                size.saturating_add(8),
-                data.len()
-            )));
-        };
-        let chunks = read_chunks(data, 12..riff_end)?;
-        let webp = Webp {
-            data,
-            chunks,
-            riff_end,
-        };
-        webp.check()?;
-        Ok(webp)
-    }
+impl Iterator for Chunks<'_> {
+    type Item = Result<Chunk, Error>;
 
-    /// The layout rules a decoder relies on: a simple file starts with its
-    /// bitstream, an extended one with a 10-byte VP8X; there is a picture.
-    fn check(&self) -> Result<(), Error> {
-        let first = self.chunks.first().map(Chunk::block);
-        if first == Some(Block::Header) {
-            if self.chunks[0].payload.len() < 10 {
-                return Err(Error::damaged("the VP8X chunk is cut short"));
-            }
-        } else if !self.chunks.first().is_some_and(is_bitstream) {
-            return Err(Error::damaged(
-                "the file does not start with VP8X or a bitstream",
-            ));
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.end {
+            return None;
         }
-        if self
-            .chunks
-            .iter()
-            .skip(1)
-            .any(|c| c.block() == Block::Header)
-        {
-            return Err(Error::damaged("more than one VP8X chunk"));
+        let chunk = read_chunk(self.data, self.pos, self.end);
+        match &chunk {
+            // The last chunk's padding byte is sometimes left out.
+            Ok(c) => self.pos = (c.payload.end + (c.payload.len() & 1)).min(self.end),
+            Err(_) => self.pos = self.end,
         }
-        if !self
-            .chunks
-            .iter()
-            .any(|c| is_bitstream(c) || c.block() == Block::Frame)
-        {
-            return Err(Error::damaged("no image data (no VP8, VP8L or ANMF chunk)"));
-        }
-        Ok(())
-    }
-
-    fn payload(&self, chunk: &Chunk) -> &'a [u8] {
-        &self.data[chunk.payload.clone()]
-    }
-
-    fn header(&self) -> Option<&'a [u8]> {
-        let first = self.chunks.first()?;
-        (first.block() == Block::Header).then(|| self.payload(first))
-    }
-
-    /// Canvas width and height: from VP8X, else from the bitstream header.
-    fn dimensions(&self) -> Option<(u32, u32)> {
-        if let Some(h) = self.header() {
-            let side = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], 0]) + 1;
-            return Some((side(&h[4..7]), side(&h[7..10])));
-        }
-        bitstream_info(&self.chunks[0].fourcc, self.payload(&self.chunks[0]))
-            .map(|(w, h, _)| (w, h))
-    }
-
-    /// Whether the picture has alpha: the VP8X flag as written (it describes
-    /// image data that does not change), else the VP8L header's own flag.
-    fn has_alpha(&self) -> bool {
-        match self.header() {
-            Some(h) => h[0] & ALPHA_FLAG != 0,
-            None => bitstream_info(&self.chunks[0].fourcc, self.payload(&self.chunks[0]))
-                .is_some_and(|(_, _, alpha)| alpha),
-        }
-    }
-
-    fn facts(&self) -> ImageFacts {
-        ImageFacts {
-            dimensions: self.dimensions(),
-            has_icc: self.header().is_some() && self.find(Block::Icc).is_some(),
-            orientation: None,
-        }
-    }
-
-    fn find(&self, block: Block) -> Option<&Chunk> {
-        self.chunks.iter().find(|c| c.block() == block)
-    }
-
-    /// The first EXIF chunk, parsed.
-    fn exif(&self) -> Result<Option<Exif>, Error> {
-        match self.find(Block::Exif) {
-            Some(c) => Ok(Some(Exif::parse(exif::tiff_bytes(self.payload(c)))?)),
-            None => Ok(None),
-        }
+        Some(chunk)
     }
 }
 
-fn is_bitstream(chunk: &Chunk) -> bool {
-    matches!(&chunk.fourcc, b"VP8 " | b"VP8L")
-}
-
-/// Reads the chunks that fill `range` exactly.
-fn read_chunks(data: &[u8], range: Range<usize>) -> Result<Vec<Chunk>, Error> {
-    let mut chunks = Vec::new();
-    let mut pos = range.start;
-    while pos < range.end {
-        let header = data
-            .get(pos..pos + 8)
-            .filter(|_| pos + 8 <= range.end)
-            .ok_or_else(|| {
-                Error::damaged(format!(
-                    "truncated: a chunk header at byte {pos} is cut short"
-                ))
-            })?;
-        let fourcc = [header[0], header[1], header[2], header[3]];
-        let size = le32(&header[4..8]) as usize;
-        let end = (pos + 8).checked_add(size).filter(|&e| e <= range.end);
-        let Some(end) = end else {
-            return Err(Error::damaged(format!(
-                "chunk '{}' at byte {pos} says it is {size} bytes long, past the end of its container",
-                String::from_utf8_lossy(&fourcc)
-            )));
-        };
-        chunks.push(Chunk {
-            fourcc,
-            start: pos,
-            payload: pos + 8..end,
-        });
-        // The last chunk's padding byte is sometimes left out.
-        pos = (end + (size & 1)).min(range.end);
+fn chunks(data: &[u8], range: Range<usize>) -> Chunks<'_> {
+    Chunks {
+        data,
+        pos: range.start,
+        end: range.end,
     }
-    Ok(chunks)
 }
 
-/// Width, height and alpha from a simple file's bitstream header.
+fn read_chunk(data: &[u8], pos: usize, limit: usize) -> Result<Chunk, Error> {
+    let header = data
+        .get(pos..pos + 8)
+        .filter(|_| pos + 8 <= limit)
+        .ok_or_else(|| {
+            Error::damaged(format!(
+                "truncated: a chunk header at byte {pos} is cut short"
+            ))
+        })?;
+    let fourcc = [header[0], header[1], header[2], header[3]];
+    let size = le32(&header[4..8]) as usize;
+    let end = (pos + 8).checked_add(size).filter(|&e| e <= limit);
+    let Some(end) = end else {
+        return Err(Error::damaged(format!(
+            "chunk '{}' at byte {pos} says it is {size} bytes long, past the end of its container",
+            String::from_utf8_lossy(&fourcc)
+        )));
+    };
+    Ok(Chunk {
+        fourcc,
+        start: pos,
+        payload: pos + 8..end,
+    })
+}
+
+fn le32(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+fn le24(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], 0])
+}
+
+/// Width, height and alpha from a bitstream's header.
 fn bitstream_info(fourcc: &[u8; 4], p: &[u8]) -> Option<(u32, u32, bool)> {
     match fourcc {
         b"VP8 " => {
@@ -252,220 +141,391 @@ fn bitstream_info(fourcc: &[u8; 4], p: &[u8]) -> Option<(u32, u32, bool)> {
     }
 }
 
-/// The sub-chunks of an ANMF frame that hold its picture; unknown ones are
-/// returned apart.
-fn frame_parts(data: &[u8], frame: &Chunk) -> Result<(Vec<Chunk>, Vec<Chunk>), Error> {
-    let start = frame.payload.start + FRAME_HEADER;
-    if start > frame.payload.end {
-        return Err(Error::damaged(format!(
-            "animation frame at byte {} is cut short",
-            frame.start
-        )));
-    }
-    let parts = read_chunks(data, start..frame.payload.end)?;
-    let (known, unknown): (Vec<Chunk>, Vec<Chunk>) = parts
-        .into_iter()
-        .partition(|c| matches!(&c.fourcc, b"ALPH" | b"VP8 " | b"VP8L"));
-    if !known.iter().any(is_bitstream) {
-        return Err(Error::damaged(format!(
-            "animation frame at byte {} has no bitstream",
-            frame.start
-        )));
-    }
-    Ok((known, unknown))
-}
-
-fn le32(b: &[u8]) -> u32 {
-    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+fn is_bitstream(fourcc: &[u8; 4]) -> bool {
+    matches!(fourcc, b"VP8 " | b"VP8L")
 }
 
 // ---------------------------------------------------------------------------
-// Scan.
+// The walk.
 
-/// Everything a WebP would tell a stranger, from every chunk (animation
-/// frames included) and from anything after the RIFF data.
-pub fn scan(data: &[u8]) -> Result<Scan, Error> {
-    let webp = Webp::parse(data)?;
-    let mut scan = Scan::default();
-    for chunk in &webp.chunks {
-        scan.extend(scan_chunk(&webp, chunk)?);
-    }
-    if webp.riff_end < data.len() {
-        let size = data.len() - webp.riff_end;
-        scan.push(Finding::new(
-            Category::Preview,
-            "WebP trailer",
-            "TrailerData",
-            format!("data after the RIFF chunk, {size} bytes"),
-        ));
-    }
-    Ok(scan)
+/// A WebP read once: what it says, where its image data is, and the pieces
+/// of the cleaned file's body (everything after the VP8X and ICCP chunks,
+/// before EXIF and XMP).
+struct Webp<'a> {
+    data: &'a [u8],
+    scan: Scan,
+    media: Vec<Range<u64>>,
+    body: Pieces,
+    /// VP8X: flags as written and canvas size.
+    header: Option<(u8, u32, u32)>,
+    /// The first bitstream's width, height and alpha.
+    bitstream: Option<(u32, u32, bool)>,
+    animated: bool,
+    icc: Option<Vec<u8>>,
+    exif: Option<Range<usize>>,
+    xmp: Vec<Range<usize>>,
+    salvaged: Option<u32>,
+    alpha_chunk: bool,
 }
 
-fn scan_chunk(webp: &Webp, chunk: &Chunk) -> Result<Scan, Error> {
-    let payload = webp.payload(chunk);
-    let size = format!("{} bytes", payload.len());
-    let scan = match chunk.block() {
-        Block::Header | Block::Image => Scan::default(),
-        Block::Frame => {
-            let (_, unknown) = frame_parts(webp.data, chunk)?;
-            let mut scan = Scan::default();
-            for c in unknown {
-                let size = format!("{} bytes", c.payload.len());
-                scan.extend(one(Category::Device, "WebP ANMF", &c.name(), size));
-            }
-            scan
+impl<'a> Webp<'a> {
+    fn walk(data: &'a [u8]) -> Result<Webp<'a>, Error> {
+        if data.len() < 12 || &data[0..4] != b"RIFF" || &data[8..12] != b"WEBP" {
+            return Err(Error::damaged("not a WebP (no RIFF/WEBP header)"));
         }
-        Block::Icc => one(Category::Rendering, "WebP ICCP", "ICC_Profile", size),
-        Block::Exif => Exif::parse(exif::tiff_bytes(payload))?.scan("EXIF"),
-        Block::Xmp => xmp::scan(payload, "XMP"),
-        Block::Unknown => one(Category::Device, "WebP chunk", &chunk.name(), size),
-    };
-    Ok(scan)
-}
+        let size = le32(&data[4..8]) as usize;
+        let riff_end = size.checked_add(8).filter(|&e| e <= data.len() && e >= 12);
+        let Some(riff_end) = riff_end else {
+            return Err(Error::damaged(format!(
+                "the RIFF header says the file is {} bytes long, but it is {} bytes",
+                size.saturating_add(8),
+                data.len()
+            )));
+        };
+        let mut webp = Webp {
+            data,
+            scan: Scan::default(),
+            media: Vec::new(),
+            body: Pieces::default(),
+            header: None,
+            bitstream: None,
+            animated: false,
+            icc: None,
+            exif: None,
+            xmp: Vec::new(),
+            salvaged: None,
+            alpha_chunk: false,
+        };
+        for (i, chunk) in chunks(data, 12..riff_end).enumerate() {
+            webp.read(i, &chunk?)?;
+        }
+        webp.check()?;
+        if riff_end < data.len() {
+            let size = data.len() - riff_end;
+            webp.scan.push(Finding::new(
+                Category::Preview,
+                "WebP trailer",
+                "TrailerData",
+                format!("data after the RIFF chunk, {size} bytes"),
+            ));
+        }
+        Ok(webp)
+    }
 
-fn one(category: Category, block: &str, tag: &str, value: String) -> Scan {
-    let mut scan = Scan::default();
-    scan.push(Finding::new(category, block, tag, value));
-    scan
-}
-
-// ---------------------------------------------------------------------------
-// Rebuild.
-
-/// Builds the cleaned WebP under `policy`.
-///
-/// Bitstreams, alpha, animation and ICC chunks are copied byte for byte and
-/// in order (animation frames lose unknown sub-chunks); then come the
-/// rebuilt EXIF, when the picture needs its Orientation or the policy keeps
-/// some of it, and the XMP chunks whose every finding is kept. A simple file
-/// stays simple unless an EXIF chunk must be written. The VP8X flags say
-/// exactly which of these chunks are present.
-pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
-    let webp = Webp::parse(data)?;
-    let exif = exif::rebuilt_when_needed(webp.exif()?.as_ref(), policy, webp.facts())?;
-    let extended = webp.header().is_some() || exif.is_some();
-    let mut body = Vec::with_capacity(webp.riff_end);
-    let mut flags = if webp.has_alpha() { ALPHA_FLAG } else { 0 };
-    for chunk in &webp.chunks {
-        match chunk.block() {
-            Block::Image => {
-                if &chunk.fourcc == b"ANIM" {
-                    flags |= ANIMATION_FLAG;
+    fn read(&mut self, index: usize, chunk: &Chunk) -> Result<(), Error> {
+        let payload = &self.data[chunk.payload.clone()];
+        match &chunk.fourcc {
+            b"VP8X" if index == 0 => {
+                if payload.len() != 10 {
+                    return Err(Error::damaged("the VP8X chunk is not 10 bytes long"));
                 }
-                write_padded(&mut body, chunk.bytes(data));
+                let (w, h) = (le24(&payload[4..7]) + 1, le24(&payload[7..10]) + 1);
+                self.header = Some((payload[0], w, h));
             }
-            Block::Frame => write_frame(&mut body, &webp, chunk)?,
-            Block::Icc if extended => {
-                flags |= ICC_FLAG;
-                write_padded(&mut body, chunk.bytes(data));
+            b"VP8X" => return Err(Error::damaged("a VP8X chunk that is not the first")),
+            _ if index == 0 && !is_bitstream(&chunk.fourcc) => {
+                return Err(Error::damaged(
+                    "the file does not start with VP8X or a bitstream",
+                ))
             }
-            Block::Header | Block::Icc | Block::Exif | Block::Xmp | Block::Unknown => {}
+            b"VP8 " | b"VP8L" | b"ALPH" => {
+                if self.bitstream.is_some() || self.animated {
+                    return Err(Error::damaged("more than one picture outside an animation"));
+                }
+                if is_bitstream(&chunk.fourcc) {
+                    let info = bitstream_info(&chunk.fourcc, payload)
+                        .ok_or_else(|| Error::damaged("the bitstream header is invalid"))?;
+                    self.bitstream = Some(info);
+                } else if std::mem::replace(&mut self.alpha_chunk, true) {
+                    return Err(Error::damaged("more than one ALPH chunk"));
+                }
+                copy_chunk(&mut self.body, &mut self.media, chunk);
+            }
+            b"ANIM" => {
+                if payload.len() != 6 || self.animated || self.bitstream.is_some() {
+                    return Err(Error::damaged("an invalid ANIM chunk"));
+                }
+                self.animated = true;
+                write_chunk(&mut self.body, b"ANIM", payload)?;
+            }
+            b"ANMF" => self.frame(chunk)?,
+            b"ICCP" => self.read_icc(chunk),
+            b"EXIF" => {
+                let exif = Exif::parse(exif::tiff_bytes(payload))?;
+                self.scan.extend(exif.scan("EXIF"));
+                if self.exif.is_none() {
+                    self.exif = Some(chunk.payload.clone());
+                }
+            }
+            b"XMP " => {
+                self.scan.extend(xmp::scan(payload, "XMP"));
+                if self.salvaged.is_none() {
+                    self.salvaged = xmp::orientation(payload).filter(|o| (1..=8).contains(o));
+                }
+                self.xmp.push(chunk.payload.clone());
+            }
+            _ => self.unknown("WebP chunk", chunk),
+        }
+        Ok(())
+    }
+
+    /// ANMF: a 16-byte header (position, size, duration, flags), then the
+    /// frame's ALPH and bitstream; unknown sub-chunks are dropped.
+    fn frame(&mut self, frame: &Chunk) -> Result<(), Error> {
+        let damaged =
+            |what: &str| Error::damaged(format!("animation frame at byte {} {what}", frame.start));
+        if !self.animated {
+            return Err(damaged("comes without an ANIM chunk"));
+        }
+        let start = frame.payload.start + FRAME_HEADER;
+        if start > frame.payload.end {
+            return Err(damaged("is cut short"));
+        }
+        let mut header = self.data[frame.payload.start..start].to_vec();
+        header[15] &= 0x03;
+        let mut kept = Vec::new();
+        for part in chunks(self.data, start..frame.payload.end) {
+            let part = part?;
+            match &part.fourcc {
+                b"ALPH" | b"VP8 " | b"VP8L" => kept.push(part),
+                _ => self.unknown("WebP ANMF", &part),
+            }
+        }
+        let bitstreams = kept.iter().filter(|c| is_bitstream(&c.fourcc)).count();
+        let alphas = kept.len() - bitstreams;
+        if bitstreams != 1 || alphas > 1 {
+            return Err(damaged("does not hold exactly one picture"));
+        }
+        let size: usize = FRAME_HEADER
+            + kept
+                .iter()
+                .map(|c| 8 + c.payload.len() + (c.payload.len() & 1))
+                .sum::<usize>();
+        self.body.push_new(b"ANMF");
+        self.body.push_new(&riff_size(size)?.to_le_bytes());
+        self.body.push_new(&header);
+        for part in &kept {
+            copy_chunk(&mut self.body, &mut self.media, part);
+        }
+        Ok(())
+    }
+
+    fn read_icc(&mut self, chunk: &Chunk) {
+        let payload = &self.data[chunk.payload.clone()];
+        match icc::rebuild(payload) {
+            Ok(rebuilt) if self.icc.is_none() => {
+                self.scan.extend(icc::scan(payload, "WebP ICCP"));
+                self.icc = Some(rebuilt);
+            }
+            Ok(_) => self.unknown("WebP ICCP", chunk),
+            Err(_) => self.unknown("WebP ICCP", chunk),
         }
     }
-    if let Some(tiff) = exif {
+
+    fn unknown(&mut self, block: &str, chunk: &Chunk) {
+        let size = format!("{} bytes", chunk.payload.len());
+        self.scan
+            .push(Finding::new(Category::Unknown, block, &chunk.name(), size));
+    }
+
+    /// There is a picture: one bitstream, or animation frames.
+    fn check(&self) -> Result<(), Error> {
+        if self.bitstream.is_none() && !self.animated {
+            return Err(Error::damaged("no image data (no VP8, VP8L or ANMF chunk)"));
+        }
+        if self.animated && self.header.is_none() {
+            return Err(Error::damaged("an animation without a VP8X chunk"));
+        }
+        Ok(())
+    }
+
+    fn dimensions(&self) -> Option<(u32, u32)> {
+        match (self.header, self.bitstream) {
+            (Some((_, w, h)), _) => Some((w, h)),
+            (None, Some((w, h, _))) => Some((w, h)),
+            _ => None,
+        }
+    }
+
+    /// Whether the picture has alpha: the VP8X flag as written (it describes
+    /// image data that does not change), else the VP8L header's own flag.
+    fn has_alpha(&self) -> bool {
+        match (self.header, self.bitstream) {
+            (Some((flags, ..)), _) => flags & ALPHA_FLAG != 0,
+            (None, Some((_, _, alpha))) => alpha,
+            _ => false,
+        }
+    }
+
+    fn facts(&self) -> ImageFacts {
+        ImageFacts {
+            dimensions: self.dimensions(),
+            has_icc: self.icc.is_some(),
+            orientation: self.salvaged,
+        }
+    }
+}
+
+/// A picture chunk: its header written, its payload copied (the image data).
+fn copy_chunk(out: &mut Pieces, media: &mut Vec<Range<u64>>, chunk: &Chunk) {
+    let range = chunk.payload.start as u64..chunk.payload.end as u64;
+    out.push_new(&chunk.fourcc);
+    out.push_new(&(chunk.payload.len() as u32).to_le_bytes());
+    out.push_input(range.clone());
+    if chunk.payload.len() % 2 == 1 {
+        out.push_new(&[0]);
+    }
+    media.push(range);
+}
+
+fn riff_size(len: usize) -> Result<u32, Error> {
+    u32::try_from(len).map_err(|_| Error::damaged("rebuilt chunk is too large for RIFF"))
+}
+
+fn write_chunk(out: &mut Pieces, fourcc: &[u8; 4], payload: &[u8]) -> Result<(), Error> {
+    out.push_new(fourcc);
+    out.push_new(&riff_size(payload.len())?.to_le_bytes());
+    out.push_new(payload);
+    if payload.len() % 2 == 1 {
+        out.push_new(&[0]);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Plan.
+
+/// What a WebP says and where its image data is, from one parse.
+pub fn inspect(data: &[u8]) -> Result<Inspection, Error> {
+    let webp = Webp::walk(data)?;
+    Ok(Inspection {
+        format: Format::Webp,
+        scan: webp.scan,
+        media: webp.media,
+    })
+}
+
+/// How to clean a WebP under `policy`, from one parse.
+///
+/// A simple file stays simple unless an EXIF chunk, an ICC profile or kept
+/// XMP must be written; the VP8X flags say exactly which chunks are there.
+pub fn plan(data: &[u8], policy: &Policy) -> Result<Plan, Error> {
+    let webp = Webp::walk(data)?;
+    let exif = exif_for(&webp, policy)?;
+    let xmp: Vec<Vec<u8>> = webp
+        .xmp
+        .iter()
+        .filter_map(|r| {
+            let packet = &data[r.clone()];
+            policy
+                .keeps_some(&xmp::scan(packet, "XMP"))
+                .then(|| xmp::filter(packet, policy))
+                .flatten()
+        })
+        .collect();
+    let extended = webp.header.is_some() || exif.is_some() || webp.icc.is_some() || !xmp.is_empty();
+    let mut flags = if webp.has_alpha() { ALPHA_FLAG } else { 0 };
+    let mut head = Pieces::default();
+    let mut tail = Pieces::default();
+    if webp.animated {
+        flags |= ANIMATION_FLAG;
+    }
+    if let Some(icc) = &webp.icc {
+        flags |= ICC_FLAG;
+        write_chunk(&mut head, b"ICCP", icc)?;
+    }
+    if let Some(tiff) = &exif {
         flags |= EXIF_FLAG;
-        write_chunk(&mut body, b"EXIF", &[&tiff])?;
+        write_chunk(&mut tail, b"EXIF", tiff)?;
     }
-    for chunk in webp.chunks.iter().filter(|c| c.block() == Block::Xmp) {
-        if extended && policy.keeps_all(&scan_chunk(&webp, chunk)?) {
-            flags |= XMP_FLAG;
-            write_padded(&mut body, chunk.bytes(data));
+    for packet in &xmp {
+        flags |= XMP_FLAG;
+        write_chunk(&mut tail, b"XMP ", packet)?;
+    }
+    let mut vp8x = Pieces::default();
+    if extended {
+        write_chunk(&mut vp8x, b"VP8X", &vp8x_payload(&webp, flags)?)?;
+    }
+    let size = 4 + vp8x.len() + head.len() + webp.body.len() + tail.len();
+    let mut out = Pieces::default();
+    out.push_new(b"RIFF");
+    out.push_new(&riff_size(size as usize)?.to_le_bytes());
+    out.push_new(b"WEBP");
+    for part in [&vp8x, &head, &webp.body, &tail] {
+        append(&mut out, part);
+    }
+    Ok(Plan {
+        input: Inspection {
+            format: Format::Webp,
+            scan: webp.scan,
+            media: webp.media,
+        },
+        input_len: data.len() as u64,
+        output: out,
+    })
+}
+
+fn append(out: &mut Pieces, more: &Pieces) {
+    for piece in more.pieces() {
+        match piece {
+            Piece::New(bytes) => out.push_new(bytes),
+            Piece::Input(range) => out.push_input(range.clone()),
+            Piece::Zeros(n) => out.push_zeros(*n),
         }
     }
-    let mut out = Vec::with_capacity(body.len() + 30);
-    out.extend_from_slice(b"RIFF\0\0\0\0WEBP");
-    if extended {
-        write_chunk(&mut out, b"VP8X", &[&vp8x(&webp, flags)?])?;
+}
+
+/// The EXIF the cleaned file needs: rebuilt from the allowlist when the
+/// picture is turned or the policy keeps some of it, else a minimal one
+/// when an Orientation was salvaged from XMP.
+fn exif_for(webp: &Webp, policy: &Policy) -> Result<Option<Vec<u8>>, Error> {
+    let exif = match &webp.exif {
+        Some(r) => Some(Exif::parse(exif::tiff_bytes(&webp.data[r.clone()]))?),
+        None => None,
+    };
+    let facts = webp.facts();
+    if let Some(tiff) = exif::rebuilt_when_needed(exif.as_ref(), policy, facts)? {
+        return Ok(Some(tiff));
     }
-    out.extend_from_slice(&body);
-    let size = u32::try_from(out.len() - 8)
-        .map_err(|_| Error::damaged("rebuilt file is too large for RIFF"))?;
-    out[4..8].copy_from_slice(&size.to_le_bytes());
-    Ok(out)
+    let has_own = exif.as_ref().and_then(Exif::orientation).is_some();
+    match webp.salvaged {
+        Some(o) if o != 1 && !has_own => exif::minimal(o, facts).map(Some),
+        _ => Ok(None),
+    }
 }
 
 /// The VP8X payload: `flags`, then the canvas size, as the original says
 /// or, for a simple file, as its bitstream says.
-fn vp8x(webp: &Webp, flags: u8) -> Result<[u8; 10], Error> {
+fn vp8x_payload(webp: &Webp, flags: u8) -> Result<[u8; 10], Error> {
     let mut payload = [0u8; 10];
     payload[0] = flags;
-    if let Some(h) = webp.header() {
-        payload[4..10].copy_from_slice(&h[4..10]);
-        return Ok(payload);
-    }
     let (w, h) = webp
         .dimensions()
         .filter(|&(w, h)| w > 0 && h > 0 && w <= MAX_SIDE && h <= MAX_SIDE)
-        .ok_or_else(|| Error::damaged("cannot read the picture size from its bitstream"))?;
+        .ok_or_else(|| Error::damaged("cannot read the picture size"))?;
     payload[4..7].copy_from_slice(&(w - 1).to_le_bytes()[..3]);
     payload[7..10].copy_from_slice(&(h - 1).to_le_bytes()[..3]);
     Ok(payload)
 }
 
-/// An ANMF frame with only its header and picture sub-chunks.
-fn write_frame(out: &mut Vec<u8>, webp: &Webp, frame: &Chunk) -> Result<(), Error> {
-    let (parts, _) = frame_parts(webp.data, frame)?;
-    let header_end = frame.payload.start + FRAME_HEADER;
-    let mut pieces: Vec<&[u8]> = vec![&webp.data[frame.payload.start..header_end]];
-    let padded: Vec<Vec<u8>> = parts
-        .iter()
-        .map(|c| {
-            let mut v = c.bytes(webp.data).to_vec();
-            if v.len() % 2 == 1 {
-                v.push(0);
-            }
-            v
-        })
-        .collect();
-    pieces.extend(padded.iter().map(Vec::as_slice));
-    write_chunk(out, b"ANMF", &pieces)
+/// Everything a WebP would tell a stranger.
+pub fn scan(data: &[u8]) -> Result<Scan, Error> {
+    Ok(inspect(data)?.scan)
 }
 
-/// Copies a chunk's header and payload, and a zero padding byte if its
-/// size is odd.
-fn write_padded(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(bytes);
-    if bytes.len() % 2 == 1 {
-        out.push(0);
-    }
+/// The cleaned WebP, in one buffer.
+pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
+    plan(data, policy)?.output.to_vec(data)
 }
 
-fn write_chunk(out: &mut Vec<u8>, fourcc: &[u8; 4], parts: &[&[u8]]) -> Result<(), Error> {
-    let len: usize = parts.iter().map(|p| p.len()).sum();
-    let size =
-        u32::try_from(len).map_err(|_| Error::damaged("rebuilt chunk is too large for RIFF"))?;
-    out.extend_from_slice(fourcc);
-    out.extend_from_slice(&size.to_le_bytes());
-    for p in parts {
-        out.extend_from_slice(p);
-    }
-    if len % 2 == 1 {
-        out.push(0);
-    }
-    Ok(())
-}
-
-/// The image data of a WebP, in order: every bitstream, alpha and `ANIM`
-/// chunk (header and payload), and for each animation frame its 16-byte
-/// header and its picture sub-chunks. Two WebPs show the same picture,
-/// frame for frame, if these are equal.
+/// The image data of a WebP, in order: the payload of every bitstream and
+/// alpha chunk, animation frames included.
 pub fn image_data(data: &[u8]) -> Result<Vec<&[u8]>, Error> {
-    let webp = Webp::parse(data)?;
-    let mut parts = Vec::new();
-    for chunk in &webp.chunks {
-        match chunk.block() {
-            Block::Image => parts.push(chunk.bytes(data)),
-            Block::Frame => {
-                let header_end = chunk.payload.start + FRAME_HEADER;
-                parts.push(&data[chunk.payload.start..header_end]);
-                let (known, _) = frame_parts(data, chunk)?;
-                parts.extend(known.iter().map(|c| c.bytes(data)));
-            }
-            _ => {}
-        }
-    }
-    Ok(parts)
+    Ok(inspect(data)?
+        .media
+        .into_iter()
+        .map(|r| &data[r.start as usize..r.end as usize])
+        .collect())
 }
 
 #[cfg(test)]
@@ -490,7 +550,9 @@ mod tests {
     fn with_chunks(webp: &[u8], chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
         let mut out = webp.to_vec();
         for (fourcc, payload) in chunks {
-            write_chunk(&mut out, fourcc, &[payload]).unwrap();
+            let mut chunk = Pieces::default();
+            write_chunk(&mut chunk, fourcc, payload).unwrap();
+            out.extend(chunk.to_vec(&[][..]).unwrap());
         }
         let size = (out.len() - 8) as u32;
         out[4..8].copy_from_slice(&size.to_le_bytes());
@@ -513,15 +575,9 @@ mod tests {
             let clean = rebuild(&webp, &Policy::default()).unwrap();
             assert_eq!(&clean[12..16], b"VP8X");
             assert_eq!(clean[20], EXIF_FLAG | if alpha { ALPHA_FLAG } else { 0 });
-            assert_eq!(
-                Webp::parse(&clean)
-                    .unwrap()
-                    .exif()
-                    .unwrap()
-                    .unwrap()
-                    .orientation(),
-                Some(6)
-            );
+            let exif = Webp::walk(&clean).unwrap().exif.unwrap();
+            let exif = Exif::parse(exif::tiff_bytes(&clean[exif])).unwrap();
+            assert_eq!(exif.orientation(), Some(6));
             assert_eq!(decode(&clean), decode(&tiny));
             assert_eq!(image_data(&clean).unwrap(), image_data(&tiny).unwrap());
         }
