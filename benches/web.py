@@ -142,6 +142,7 @@ def main():
             mb = sum(os.path.getsize(f) for f in files) / 1e6
             runs = [clean_on_page(server, files)[0] for _ in range(args.runs)]
             median = statistics.median(runs)
+            print(f"load average before: {os.getloadavg()[0]:.1f}")
             print(f"jpeg: {len(files)} files, {mb:.0f} MB: median {median:.2f} s of "
                   f"{', '.join(f'{r:.2f}' for r in runs)} -> {mb / median:.0f} MB/s "
                   f"({os.cpu_count()} cores; target >= 100 MB/s)")

@@ -11,20 +11,50 @@ class Refusal extends Error {
   }
 }
 
+// `len` bytes at `offset` of the cleaned file, from the plan's pieces
+// (exactly the parts its Blob was made of).
+function readPieces(reader, plan, file, offset, len) {
+  const out = new Uint8Array(len);
+  let at = 0; // where the current piece starts in the cleaned file
+  for (const [kind, a, b] of plan.pieces) {
+    const size = kind === 'i' ? b - a : kind === 'n' ? b : a;
+    const from = Math.max(offset, at);
+    const to = Math.min(offset + len, at + size);
+    if (from < to) {
+      const skip = from - at;
+      if (kind === 'n') out.set(plan.newBytes.subarray(a + skip, a + skip + (to - from)), from - offset);
+      else if (kind === 'i') out.set(new Uint8Array(reader.readAsArrayBuffer(file.slice(a + skip, a + skip + (to - from)))), from - offset);
+    }
+    at += size;
+    if (at >= offset + len) break;
+  }
+  return out;
+}
+
 class Engine {
   static async load(url) {
     const files = [null, null]; // the dropped file, the cleaned Blob
     const reader = new FileReaderSync();
     let memory = null;
+    const engine = { lastReadError: null, plan: null };
     const imports = {
       photoscrub: {
         ps_read(which, offset, ptr, len) {
           try {
-            const bytes = reader.readAsArrayBuffer(files[which].slice(offset, offset + len));
+            let bytes;
+            try {
+              bytes = new Uint8Array(reader.readAsArrayBuffer(files[which].slice(offset, offset + len)));
+            } catch (e) {
+              // Chromium's FileReaderSync cannot read past 2 GiB of a Blob
+              // made of parts (NotReadableError); read the same parts.
+              if (which !== 1 || !engine.plan) throw e;
+              bytes = readPieces(reader, engine.plan, files[0], offset, len);
+            }
             if (bytes.byteLength !== len) return 1;
-            new Uint8Array(memory.buffer, ptr, len).set(new Uint8Array(bytes));
+            new Uint8Array(memory.buffer, ptr, len).set(bytes);
             return 0;
           } catch (e) {
+            engine.lastReadError = `${e.name}: ${e.message} (bytes ${offset}..${offset + len} of ${files[which] && files[which].size})`;
             return 1;
           }
         },
@@ -34,12 +64,13 @@ class Engine {
     if (!response.ok) throw new Error(`cannot load ${url}: ${response.status}`);
     const { instance } = await WebAssembly.instantiate(await response.arrayBuffer(), imports);
     memory = instance.exports.memory;
-    return new Engine(instance.exports, files);
+    return Object.assign(new Engine(instance.exports, files), { reads: engine });
   }
 
   constructor(exports, files) {
     this.x = exports;
     this.files = files;
+    this.reads = null;
     this.decoder = new TextDecoder();
   }
 
@@ -48,6 +79,8 @@ class Engine {
     const x = this.x;
     const text = this.decoder.decode(new Uint8Array(x.memory.buffer, x.ps_text_ptr(), x.ps_text_len()));
     const value = JSON.parse(text);
+    if (!ok && this.reads.lastReadError) value.error += ` [${this.reads.lastReadError}]`;
+    this.reads.lastReadError = null;
     if (!ok) throw new Refusal(value);
     return value;
   }
@@ -56,9 +89,11 @@ class Engine {
   plan(file) {
     this.files[0] = file;
     this.files[1] = null;
+    this.reads.plan = null;
     const plan = this.answer(this.x.ps_plan(file.size));
     const x = this.x;
     plan.newBytes = new Uint8Array(x.memory.buffer, x.ps_new_ptr(), x.ps_new_len()).slice();
+    this.reads.plan = plan;
     return plan;
   }
 
