@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end batch benchmarks: photoscrub against cp -r and ExifTool.
 
-    python3 benches/batch.py [--runs 5] [--sets jpeg,small,heic,tiny,video]
+    python3 benches/batch.py [--runs 5] [--sets jpeg,small,heic,png,tiny,video]
                              [--work /tmp/photoscrub-bench] [--bin PATH]
 
 Builds its own batches under --work the first time (ImageMagick, ExifTool,
@@ -11,6 +11,8 @@ heif-enc and ffmpeg's fixture are needed for that):
          (EXIF GPS, maker note, thumbnail, XMP, IPTC, ICC)
   small  1,000 x ~300 KB photos with the same metadata
   heic   200 x 12-megapixel HEIC photos with EXIF GPS and a serial number
+  png    200 x ~3 MB 2-megapixel PNGs (screenshots, edited photos) with EXIF,
+         XMP, text chunks and an ICC profile
   tiny   10,000 x ~8 KB photos (per-file overhead)
   video  one 2 GB MP4 with a GPS track (dense, not sparse)
 
@@ -68,6 +70,15 @@ def make_heic(path, work):
     run(["heif-enc", "-q", "60", "-o", path, png], stdout=subprocess.DEVNULL)
     run(["exiftool", "-q", "-overwrite_original", "-tagsfromfile", FULL, "-gps:all",
          "-make", "-model", "-serialnumber", "-datetimeoriginal", "-artist", path])
+
+
+def make_png(path):
+    """A 1600x1200 noisy PNG carrying the fixture photo's metadata (EXIF in
+    eXIf, XMP in iTXt, ICC in iCCP) and a text chunk."""
+    run(["convert", "-size", "400x300", "-seed", "7", "plasma:fractal",
+         "-resize", "1600x1200!", "-attenuate", "0.2", "+noise", "Gaussian",
+         "-set", "comment", "Emma at Oak Street School", path])
+    with_metadata(path)
 
 
 def make_video(path):
@@ -138,6 +149,14 @@ def make_sets(work, wanted):
             copies(seed, folder + ".part", 200, "heic")
             os.rename(folder + ".part", folder)
         sets["heic"] = folder
+    if "png" in wanted:
+        folder = os.path.join(work, "png-200")
+        if not os.path.isdir(folder):
+            seed = os.path.join(work, "png-seed.png")
+            make_png(seed)
+            copies(seed, folder + ".part", 200, "png")
+            os.rename(folder + ".part", folder)
+        sets["png"] = folder
     if "video" in wanted:
         folder = os.path.join(work, "video-2g")
         if not os.path.isdir(folder):
@@ -197,7 +216,7 @@ def median_of(runs, cmd, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--sets", default="jpeg,small,heic,tiny,video")
+    ap.add_argument("--sets", default="jpeg,small,heic,png,tiny,video")
     ap.add_argument("--work", default="/tmp/photoscrub-bench")
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "photoscrub"))
     ap.add_argument("--no-exiftool", action="store_true", help="skip the ExifTool timings")

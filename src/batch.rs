@@ -603,7 +603,7 @@ fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<File
             thumbnail: source
                 .as_slice()
                 .filter(|_| options.thumbnails)
-                .and_then(crate::report::html::thumbnail),
+                .and_then(crate::thumbnail::thumbnail),
         },
         Err(e) => FileReport::failed(&job.input, format, &e),
     })
@@ -639,7 +639,9 @@ const READ_WHOLE: u64 = 16 << 20;
 /// `None` if its first bytes are not a known format.
 fn read_if_image(path: &Path, bytes: &mut Vec<u8>) -> Result<Option<Input>, Error> {
     let io = |e: std::io::Error| Error::io_because(format!("cannot read {}", path.display()), e);
-    let mut file = File::open(path).map_err(io)?;
+    // A camera import, a virus scanner or the search indexer may hold a new
+    // photo for a moment on Windows.
+    let mut file = crate::sys::retry_busy(|| File::open(path)).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
     let first = if len <= READ_WHOLE {
         len + 1
@@ -708,21 +710,12 @@ fn target_of<'a>(job: &'a Job, input: &File, output: &Output) -> Result<(&'a Pat
         .as_deref()
         .expect("clean jobs have an output path");
     let in_place = *output == Output::InPlace;
-    if !in_place && is_same_file(input, target) {
+    if !in_place && crate::sys::is_same_file(input, target) {
         return Err(Error::io(
             "the output would overwrite the original (use --in-place to clean originals)",
         ));
     }
     Ok((target, in_place))
-}
-
-/// Whether `path` names the open file `file` (same device and inode).
-fn is_same_file(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
 }
 
 /// Cleans one photo or video: the cleaned file is staged next to its
@@ -791,7 +784,7 @@ pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>
                 error: None,
                 thumbnail: options
                     .thumbnails
-                    .then(|| crate::report::html::thumbnail(bytes))
+                    .then(|| crate::thumbnail::thumbnail(bytes))
                     .flatten(),
             };
             (with_places(report), cleaned)

@@ -149,6 +149,28 @@ enum Command {
     /// Clean every photo that lands in INBOX into DIR, as it arrives.
     #[command(after_help = WATCH_AFTER_HELP)]
     Watch(WatchArgs),
+    /// Open photoscrub's web page: drop photos in the browser (served on 127.0.0.1 only).
+    Web(WebArgs),
+}
+
+#[derive(Args, Debug)]
+struct WebArgs {
+    /// The port to serve on (default 8737, or any free port if it is taken).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Print the address but do not open a browser.
+    #[arg(long)]
+    no_open: bool,
+}
+
+fn run_web(args: WebArgs) -> Exit {
+    match crate::web::run(args.port, !args.no_open) {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            eprintln!("photoscrub: {e}");
+            Exit::Failed
+        }
+    }
 }
 
 const WATCH_AFTER_HELP: &str = "\
@@ -397,6 +419,7 @@ fn run(args: Vec<OsString>, folders: &mut BTreeSet<PathBuf>) -> io::Result<Exit>
             (args.common, Mode::Clean(output), args.force, args.backup)
         }
         Command::Watch(args) => return Ok(run_watch(args)),
+        Command::Web(args) => return Ok(run_web(args)),
     };
     let options = Options {
         policy: common.policy.policy(),
@@ -470,6 +493,7 @@ fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
         "check",
         "clean",
         "watch",
+        "web",
         "help",
         "-h",
         "--help",

@@ -6,7 +6,9 @@ mod cli;
 mod input;
 mod report;
 mod sys;
+mod thumbnail;
 mod watch;
+mod web;
 mod write;
 
 fn main() {

@@ -6,11 +6,11 @@
 //! file is never replaced without `force`.
 
 use crate::input::FileSource;
+use crate::sys;
 use photoscrub_core::{Error, Piece, Pieces, Plan, Policy, Scan, Source};
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::Read;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// What happened at the output path.
@@ -97,7 +97,7 @@ pub fn stage(
     let io = |what: &str, e: std::io::Error| io_error(what, output, e);
     let dir = folder_of(output);
     let plain = !(options.force || options.sync || options.backup);
-    let tmp = match plain.then(|| unnamed_file_in(dir)).flatten() {
+    let tmp = match plain.then(|| sys::unnamed_file_in(dir)).flatten() {
         Some(file) => Temp::Unnamed(file),
         None => Temp::Named(
             temp_file_in(dir).map_err(|e| io("cannot create a temporary file next to", e))?,
@@ -138,9 +138,8 @@ impl Staged {
     pub fn bytes(&self) -> Result<StagedBytes, Error> {
         let io = |e: std::io::Error| Error::io(format!("cannot read back the cleaned file: {e}"));
         let bytes = if self.len <= MAP_FROM {
-            use std::os::unix::fs::FileExt;
             let mut buf = vec![0; self.len as usize];
-            let n = self.tmp.file().read_at(&mut buf, 0).map_err(io)?;
+            let n = sys::read_at(self.tmp.file(), &mut buf, 0).map_err(io)?;
             buf.truncate(n);
             StagedBytes::Read(buf)
         } else {
@@ -170,15 +169,17 @@ impl Staged {
         output: &Path,
         options: WriteOptions,
     ) -> Result<Written, Error> {
-        if !options.sync && self.len >= EARLY_WRITEBACK {
-            start_writeback(self.tmp.file());
+        if !options.sync {
+            // Best effort for copies (the batch ends with a sync where the
+            // system has one); `--in-place` syncs for real in `commit`.
+            let _ = sys::copy_written(self.tmp.file(), self.len);
         }
         let io = |what: &str, e: std::io::Error| io_error(what, output, e);
         match self.tmp {
             Temp::Unnamed(file) => {
                 copy_attributes(original, &file)
                     .map_err(|e| io("cannot set permissions or times of", e))?;
-                match link_into_place(&file, output) {
+                match sys::link_unnamed(&file, output) {
                     Ok(()) => Ok(Written::New),
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                         already_there(&file, output)
@@ -204,86 +205,6 @@ fn already_there(file: &File, output: &Path) -> Result<Written, Error> {
         "{} already exists with other content (use --force to replace it)",
         output.display()
     )))
-}
-
-/// An unnamed file in `dir` (`O_TMPFILE`), or `None` where the kernel,
-/// the filesystem or a missing `/proc` rule it out.
-fn unnamed_file_in(dir: &Path) -> Option<File> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        static PROC_FD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        if !*PROC_FD.get_or_init(|| Path::new("/proc/self/fd").is_dir()) {
-            return None;
-        }
-        fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .mode(0o600)
-            .custom_flags(libc::O_TMPFILE)
-            .open(dir)
-            .ok()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = dir;
-        None
-    }
-}
-
-/// Gives the unnamed `file` the name `output`, never replacing a file there
-/// (`AlreadyExists` if one is).
-fn link_into_place(file: &File, output: &Path) -> std::io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::ffi::CString;
-        use std::os::unix::ffi::OsStrExt;
-        use std::os::unix::io::AsRawFd;
-        let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
-        let to = CString::new(output.as_os_str().as_bytes())?;
-        // SAFETY: both paths are valid NUL-terminated strings that outlive
-        // the call.
-        let r = unsafe {
-            libc::linkat(
-                libc::AT_FDCWD,
-                from.as_ptr(),
-                libc::AT_FDCWD,
-                to.as_ptr(),
-                libc::AT_SYMLINK_FOLLOW,
-            )
-        };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(std::io::Error::last_os_error())
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = (file, output);
-        Err(std::io::ErrorKind::Unsupported.into())
-    }
-}
-
-/// Staged files from this size on are handed to the disk as soon as they
-/// are committed.
-const EARLY_WRITEBACK: u64 = 1 << 20;
-
-/// Asks the kernel to start writing `file` to disk now, without waiting:
-/// a batch then writes while it cleans instead of leaving gigabytes of
-/// dirty pages for the final sync.
-fn start_writeback(file: &File) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::io::AsRawFd;
-        // SAFETY: the descriptor is open; the call only starts write-back
-        // and its failure changes nothing (the final sync writes the rest).
-        unsafe {
-            libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = file;
 }
 
 fn folder_of(path: &Path) -> &Path {
@@ -313,15 +234,14 @@ fn write_all_pieces(
     input: &dyn Source,
     pieces: &Pieces,
 ) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
     static ZEROS: [u8; 64 << 10] = [0; 64 << 10];
     let mut at = 0u64;
     for piece in pieces.pieces() {
         match piece {
-            Piece::New(bytes) => out.write_all_at(bytes, at)?,
+            Piece::New(bytes) => sys::write_all_at(out, bytes, at)?,
             Piece::Input(range) => {
                 let len = range.end - range.start;
-                let copied = copy_range(source, range.start, out, at, len)?;
+                let copied = sys::copy_range(source, range.start, out, at, len)?;
                 let mut buf = Vec::new();
                 let mut done = copied;
                 while done < len {
@@ -330,7 +250,7 @@ fn write_all_pieces(
                     input
                         .read_exact_at(&mut buf, range.start + done)
                         .map_err(|e| changed_while_read(e, range.start + done))?;
-                    out.write_all_at(&buf, at + done)?;
+                    sys::write_all_at(out, &buf, at + done)?;
                     done += n as u64;
                 }
             }
@@ -338,7 +258,7 @@ fn write_all_pieces(
                 let mut done = 0;
                 while done < *len {
                     let n = (*len - done).min(ZEROS.len() as u64) as usize;
-                    out.write_all_at(&ZEROS[..n], at + done)?;
+                    sys::write_all_at(out, &ZEROS[..n], at + done)?;
                     done += n as u64;
                 }
             }
@@ -360,56 +280,6 @@ fn changed_while_read(e: std::io::Error, at: u64) -> std::io::Error {
     )
 }
 
-/// Copies up to `len` bytes from `source` at `from` to `dest` at `to` in the
-/// kernel; returns how many it copied (fewer, even 0, where
-/// `copy_file_range` is not available: the caller writes the rest).
-fn copy_range(source: &File, from: u64, dest: &File, to: u64, len: u64) -> std::io::Result<u64> {
-    let mut done = 0u64;
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::io::AsRawFd;
-        while done < len {
-            let mut off_in = (from + done) as libc::loff_t;
-            let mut off_out = (to + done) as libc::loff_t;
-            let want = (len - done).min(1 << 30) as usize;
-            // SAFETY: both descriptors are open for the lifetime of the call
-            // and the offsets are valid pointers to local variables.
-            let n = unsafe {
-                libc::copy_file_range(
-                    source.as_raw_fd(),
-                    &mut off_in,
-                    dest.as_raw_fd(),
-                    &mut off_out,
-                    want,
-                    0,
-                )
-            };
-            if n > 0 {
-                done += n as u64;
-                continue;
-            }
-            if n == 0 {
-                break;
-            }
-            let err = std::io::Error::last_os_error();
-            match err.raw_os_error() {
-                Some(libc::EINTR) => continue,
-                Some(
-                    libc::ENOSYS
-                    | libc::EXDEV
-                    | libc::EINVAL
-                    | libc::EOPNOTSUPP
-                    | libc::EPERM
-                    | libc::EBADF,
-                ) => break,
-                _ => return Err(err),
-            }
-        }
-    }
-    let _ = (source, from, dest, to);
-    Ok(done)
-}
-
 /// Gives a finished temp file the original's permissions and times, syncs
 /// it if asked, and renames it to `output` (never over a file without
 /// `force`); then syncs the folder if asked.
@@ -424,30 +294,46 @@ fn commit(
     copy_attributes(original, tmp.as_file())
         .map_err(|e| io("cannot set permissions or times of", e))?;
     if options.sync {
-        tmp.as_file().sync_all().map_err(|e| io("cannot sync", e))?;
+        sys::sync_file(tmp.as_file()).map_err(|e| io("cannot sync", e))?;
     }
     let backup = match options.backup {
         true => make_backup(output, options.sync)?,
         false => None,
     };
-    let persisted = if options.force {
-        tmp.persist(output)
-    } else {
-        tmp.persist_noclobber(output)
-    };
-    if let Err(e) = persisted {
+    if let Err(e) = put_in_place(tmp, output, options.force) {
         // The original is still in place: a backup made just now is not needed.
         if let Some(made) = backup {
             let _ = fs::remove_file(made);
         }
-        return Err(io("cannot move the cleaned file into place at", e.error));
+        return Err(io("cannot move the cleaned file into place at", e));
     }
     if options.sync {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| io("cannot sync the folder of", e))?;
+        sys::sync_dir(dir).map_err(|e| io("cannot sync the folder of", e))?;
     }
     Ok(Written::New)
+}
+
+/// Renames the finished `tmp` to `to`: over a file there with `replace`
+/// ([`sys::rename_replace`]), else never over one (`AlreadyExists`).
+/// Retried while another program (a virus scanner, the search indexer)
+/// holds one of the files for a moment. On failure the temporary file is
+/// removed.
+pub fn put_in_place(tmp: tempfile::NamedTempFile, to: &Path, replace: bool) -> std::io::Result<()> {
+    let path = tmp.into_temp_path();
+    if replace {
+        sys::rename_replace(&path, to)?;
+        // Renamed away: nothing is left to delete.
+        let _ = path.keep();
+        return Ok(());
+    }
+    let mut pending = Some(path);
+    sys::retry_busy(|| {
+        let path = pending.take().expect("a path is kept for every try");
+        path.persist_noclobber(to).map_err(|e| {
+            pending = Some(e.path);
+            e.error
+        })
+    })
 }
 
 /// The start of the name of every temporary file photoscrub writes.
@@ -472,7 +358,7 @@ fn create_temp(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
 /// (`.photoscrub-*.tmp`, of this version or an older one, or the watcher's
 /// state file being written). Such files are never inputs.
 pub fn is_temp_name(name: &OsStr) -> bool {
-    let name = name.as_bytes();
+    let name = name.as_encoded_bytes();
     name.len() > TEMP_PREFIX.len() + TEMP_SUFFIX.len()
         && name.starts_with(TEMP_PREFIX.as_bytes())
         && name.ends_with(TEMP_SUFFIX.as_bytes())
@@ -481,7 +367,7 @@ pub fn is_temp_name(name: &OsStr) -> bool {
 /// Whether `name` is a backup made by `--in-place --backup`
 /// (`NAME.photoscrub-backup`). Backups are never inputs.
 pub fn is_backup_name(name: &OsStr) -> bool {
-    name.as_bytes().ends_with(BACKUP_SUFFIX.as_bytes())
+    name.as_encoded_bytes().ends_with(BACKUP_SUFFIX.as_bytes())
 }
 
 /// The process that wrote the temporary file `name`
@@ -490,7 +376,7 @@ pub fn temp_pid(name: &OsStr) -> Option<u32> {
     if !is_temp_name(name) {
         return None;
     }
-    let name = name.as_bytes();
+    let name = name.as_encoded_bytes();
     let middle = &name[TEMP_PREFIX.len()..name.len() - TEMP_SUFFIX.len()];
     let dash = middle.iter().position(|&b| b == b'-')?;
     let (pid, random) = (&middle[..dash], &middle[dash + 1..]);
@@ -504,23 +390,12 @@ pub fn temp_pid(name: &OsStr) -> Option<u32> {
         .filter(|&p| p > 0)
 }
 
-/// Whether a process with this id exists (`kill(pid, 0)` does not fail
-/// with ESRCH). A process of another user counts as alive.
-pub fn pid_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    // SAFETY: signal 0 only checks whether the process exists.
-    let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
-}
-
 /// Whether `name` is a temporary file left by a photoscrub run that has
 /// stopped (killed, or the machine went down): its name carries a process
 /// id, and no such process is running. Files of running processes (this one
 /// included) and files whose name has no id are never stale.
 pub fn is_stale_temp(name: &OsStr) -> bool {
-    temp_pid(name).is_some_and(|pid| pid != std::process::id() && !pid_alive(pid))
+    temp_pid(name).is_some_and(|pid| pid != std::process::id() && !sys::process_alive(pid))
 }
 
 /// Removes the stale temporary files ([`is_stale_temp`]) directly inside
@@ -545,7 +420,7 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     let path = path.display();
     // tempfile wraps its errors (adding the temp file's path) but keeps the
     // kind, so the kind is asked, not the OS error number.
-    let full = e.kind() == ErrorKind::StorageFull || e.raw_os_error() == Some(libc::EDQUOT);
+    let full = sys::is_disk_full(&e);
     Error::io(match e.kind() {
         _ if full => {
             format!("the output disk is full: {what} {path} ({e}); nothing was written there")
@@ -580,7 +455,6 @@ pub fn backup_path(path: &Path) -> PathBuf {
 /// link left by an interrupted run) or holds the same bytes it is kept and
 /// used; otherwise this fails and the original stays as it is.
 fn make_backup(path: &Path, sync: bool) -> Result<Option<PathBuf>, Error> {
-    use std::os::unix::fs::MetadataExt;
     let backup = backup_path(path);
     let fail = |what: &str, e: std::io::Error| {
         Error::io(format!(
@@ -590,8 +464,11 @@ fn make_backup(path: &Path, sync: bool) -> Result<Option<PathBuf>, Error> {
         ))
     };
     if let Ok(existing) = fs::symlink_metadata(&backup) {
-        let original = fs::metadata(path).map_err(|e| fail("cannot read the original of", e))?;
-        let same_file = existing.dev() == original.dev() && existing.ino() == original.ino();
+        // A symbolic link named like the backup is not a backup: the file
+        // it points to is about to be replaced.
+        let same_file = existing.is_file()
+            && sys::same_file(path, &backup)
+                .map_err(|e| fail("cannot compare the original with", e))?;
         let same_bytes = || {
             existing.is_file()
                 && File::open(path)
@@ -609,7 +486,7 @@ fn make_backup(path: &Path, sync: bool) -> Result<Option<PathBuf>, Error> {
     }
     match fs::hard_link(path, &backup) {
         Ok(()) => {}
-        Err(e) if no_hard_links(&e) => {
+        Err(e) if sys::no_hard_links(&e) => {
             copy_backup(path, &backup).map_err(|e| fail("cannot write the backup", e))?
         }
         Err(e) => return Err(fail("cannot make the backup", e)),
@@ -619,21 +496,12 @@ fn make_backup(path: &Path, sync: bool) -> Result<Option<PathBuf>, Error> {
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+        if let Err(e) = sys::sync_dir(dir) {
             let _ = fs::remove_file(&backup);
             return Err(fail("cannot sync the folder of", e));
         }
     }
     Ok(Some(backup))
-}
-
-/// The errors `link(2)` gives on filesystems without hard links (exFAT,
-/// FAT, some network and FUSE filesystems).
-fn no_hard_links(e: &std::io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EPERM | libc::EOPNOTSUPP | libc::EXDEV | libc::EMLINK | libc::ENOSYS)
-    )
 }
 
 /// The backup as a copy, for filesystems without hard links: written to a
@@ -649,9 +517,8 @@ fn copy_backup(path: &Path, backup: &Path) -> std::io::Result<()> {
     let tmp = create_temp(dir)?;
     copy_file(&source, tmp.as_file(), len)?;
     copy_attributes(path, tmp.as_file())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(backup).map_err(|e| e.error)?;
-    Ok(())
+    sys::sync_file(tmp.as_file())?;
+    put_in_place(tmp, backup, false)
 }
 
 /// Copies all of `source` into the empty file `dest`: with `copy_file_range`
@@ -660,7 +527,7 @@ fn copy_backup(path: &Path, backup: &Path) -> std::io::Result<()> {
 /// could be copied (the source shrank).
 pub fn copy_file(source: &File, dest: &File, len: u64) -> std::io::Result<()> {
     use std::io::{Seek, SeekFrom};
-    let mut done = copy_range(source, 0, dest, 0, len)?;
+    let mut done = sys::copy_range(source, 0, dest, 0, len)?;
     if done < len {
         let (mut from, mut to) = (source, dest);
         from.seek(SeekFrom::Start(done))?;
@@ -681,7 +548,6 @@ pub fn copy_file(source: &File, dest: &File, len: u64) -> std::io::Result<()> {
 /// Whether `file` and the file at `path` hold the same bytes (compared in
 /// blocks, never read whole).
 fn same_content(file: &File, path: &Path) -> std::io::Result<bool> {
-    use std::os::unix::fs::FileExt;
     let other = File::open(path)?;
     let len = file.metadata()?.len();
     if other.metadata()?.len() != len {
@@ -691,8 +557,8 @@ fn same_content(file: &File, path: &Path) -> std::io::Result<bool> {
     let mut at = 0;
     while at < len {
         let n = (len - at).min(a.len() as u64) as usize;
-        file.read_exact_at(&mut a[..n], at)?;
-        other.read_exact_at(&mut b[..n], at)?;
+        sys::read_exact_at(file, &mut a[..n], at)?;
+        sys::read_exact_at(&other, &mut b[..n], at)?;
         if a[..n] != b[..n] {
             return Ok(false);
         }
@@ -710,16 +576,76 @@ fn copy_attributes(original: &Path, file: &File) -> std::io::Result<()> {
     filetime::set_file_handle_times(file, Some(atime), Some(mtime))
 }
 
-/// Flushes every written file to disk once, at the end of a batch of copies.
+/// Gets every copy written to the disk once, at the end of a batch of
+/// copies (see [`sys::sync_written`]).
 pub fn sync_all() {
-    // SAFETY: sync(2) takes no arguments and cannot fail.
-    unsafe { libc::sync() }
+    sys::sync_written()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+
+    /// Sets the permissions of `path` from a Unix mode. Windows keeps only
+    /// one bit of them: read-only when the owner may not write.
+    fn set_mode(path: &Path, mode: u32) {
+        #[cfg(unix)]
+        let perms = {
+            use std::os::unix::fs::PermissionsExt;
+            fs::Permissions::from_mode(mode)
+        };
+        #[cfg(not(unix))]
+        let perms = {
+            let mut perms = fs::metadata(path).unwrap().permissions();
+            perms.set_readonly(mode & 0o200 == 0);
+            perms
+        };
+        fs::set_permissions(path, perms).unwrap();
+    }
+
+    /// The permissions of `path` as a Unix mode (Windows: 0o444 for a
+    /// read-only file, else 0o666).
+    fn mode_of(path: &Path) -> u32 {
+        let perms = fs::metadata(path).unwrap().permissions();
+        #[cfg(unix)]
+        return std::os::unix::fs::PermissionsExt::mode(&perms) & 0o777;
+        #[cfg(not(unix))]
+        return if perms.readonly() { 0o444 } else { 0o666 };
+    }
+
+    /// What a mode reads as after [`set_mode`] on this system.
+    fn kept(mode: u32) -> u32 {
+        match cfg!(unix) {
+            true => mode,
+            false if mode & 0o200 == 0 => 0o444,
+            false => 0o666,
+        }
+    }
+
+    /// A process that runs until its standard input closes or it is killed.
+    fn running_child() -> std::process::Child {
+        let program = if cfg!(windows) { "cmd" } else { "cat" };
+        std::process::Command::new(program)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// The id of a process that has ended.
+    fn dead_pid() -> u32 {
+        let mut command = match cfg!(windows) {
+            true => std::process::Command::new("cmd"),
+            false => std::process::Command::new("true"),
+        };
+        if cfg!(windows) {
+            command.args(["/C", "exit"]);
+        }
+        let mut child = command.spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    }
 
     /// Stages `bytes` (new bytes only) as the cleaned form of `original` and
     /// commits it.
@@ -739,7 +665,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let original = dir.path().join("a.jpg");
         fs::write(&original, b"old").unwrap();
-        fs::set_permissions(&original, fs::Permissions::from_mode(0o640)).unwrap();
+        set_mode(&original, 0o640);
         let mtime = filetime::FileTime::from_unix_time(1_600_000_000, 0);
         filetime::set_file_mtime(&original, mtime).unwrap();
 
@@ -750,7 +676,7 @@ mod tests {
             Written::New
         );
         let meta = fs::metadata(&output).unwrap();
-        assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+        assert_eq!(mode_of(&output), kept(0o640));
         assert_eq!(
             filetime::FileTime::from_last_modification_time(&meta),
             mtime
@@ -799,11 +725,10 @@ mod tests {
         let expected = pieces.to_vec(&input).unwrap();
         assert_eq!(&staged.bytes().unwrap()[..], &expected[..]);
         assert!(!output.exists(), "nothing is in place before the commit");
-        assert_eq!(
-            fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "a new copy is staged in an unnamed file (O_TMPFILE): no name in the folder yet"
-        );
+        // Linux stages a new copy in an unnamed file (O_TMPFILE): no name
+        // in the folder yet. Elsewhere it is a named temporary file.
+        let named = usize::from(!cfg!(target_os = "linux"));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1 + named);
         let written = staged.commit(&original, &output, WriteOptions::default());
         assert_eq!(written.unwrap(), Written::New);
         assert_eq!(fs::read(&output).unwrap(), expected);
@@ -839,7 +764,7 @@ mod tests {
         let original = dir.path().join("v.mp4");
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8 + 1).collect();
         fs::write(&original, &data).unwrap();
-        fs::set_permissions(&original, fs::Permissions::from_mode(0o604)).unwrap();
+        set_mode(&original, 0o604);
         let source = File::open(&original).unwrap();
         let input = FileSource::new(&source);
         let patches = [
@@ -865,10 +790,7 @@ mod tests {
             Written::New
         );
         assert_eq!(fs::read(&output).unwrap(), expected);
-        assert_eq!(
-            fs::metadata(&output).unwrap().permissions().mode() & 0o777,
-            0o604
-        );
+        assert_eq!(mode_of(&output), kept(0o604));
         let again = stage(&output, (&source, &input), &pieces, opts).unwrap();
         assert_eq!(
             again.commit(&original, &output, opts).unwrap(),
@@ -893,15 +815,15 @@ mod tests {
         assert!(is_temp_name(&name));
         assert_eq!(temp_pid(&name), Some(std::process::id()));
         assert!(!is_stale_temp(&name), "our own temp file is not stale");
-        let dead = {
-            let mut child = std::process::Command::new("true").spawn().unwrap();
-            let pid = child.id();
-            child.wait().unwrap();
-            pid
-        };
+        let dead = dead_pid();
         let stale = format!(".photoscrub-{dead}-abcdefghij.tmp");
         assert!(is_stale_temp(OsStr::new(&stale)));
-        assert!(!is_stale_temp(OsStr::new(".photoscrub-1-abcdefghij.tmp")));
+        // A running process's file is not stale.
+        let mut running = running_child();
+        let alive = format!(".photoscrub-{}-abcdefghij.tmp", running.id());
+        assert!(!is_stale_temp(OsStr::new(&alive)));
+        let _ = running.kill();
+        let _ = running.wait();
         for name in [
             ".photoscrub-abcdef.tmp",
             ".photoscrub-watch-abc.tmp",
@@ -923,7 +845,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let original = dir.path().join("a.jpg");
         fs::write(&original, b"original bytes").unwrap();
-        fs::set_permissions(&original, fs::Permissions::from_mode(0o640)).unwrap();
+        set_mode(&original, 0o640);
         let mtime = filetime::FileTime::from_unix_time(1_500_000_000, 0);
         filetime::set_file_mtime(&original, mtime).unwrap();
         let backup = backup_path(&original);
@@ -932,7 +854,7 @@ mod tests {
         copy_backup(&original, &backup).unwrap();
         let meta = fs::metadata(&backup).unwrap();
         assert_eq!(fs::read(&backup).unwrap(), b"original bytes");
-        assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+        assert_eq!(mode_of(&backup), kept(0o640));
         assert_eq!(
             filetime::FileTime::from_last_modification_time(&meta),
             mtime

@@ -6,7 +6,7 @@
 //! a few requests of its own (time and update checks to Google) whatever the
 //! page; those are learnt from a blank page first and told apart by host.
 //! The rendered DOM is then counted: one thumbnail per photo and one map
-//! point per located photo. Chromium is required (`apt-get install
+//! marker per place. Chromium is required (`apt-get install
 //! chromium`); without it the test fails, it does not skip.
 
 mod common;
@@ -103,7 +103,7 @@ fn browse(page: &Path, proxy_port: u16, profile: &Path, extra: &[&str]) -> Strin
 }
 
 #[test]
-fn html_report_renders_offline_with_a_thumbnail_and_a_map_point_per_photo() {
+fn html_report_renders_offline_with_a_thumbnail_per_photo_and_a_marker_per_place() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     let photos = common::fixture("samples");
@@ -165,11 +165,18 @@ fn html_report_renders_offline_with_a_thumbnail_and_a_map_point_per_photo() {
     let count = |needle: &str| dom.matches(needle).count();
     // Four sample photos, all decodable: four thumbnails.
     assert_eq!(count("class=\"thumb\""), 4, "one thumbnail per photo");
-    // Three of them carry GPS: three numbered points on the map.
-    assert_eq!(
-        count("class=\"point\""),
-        3,
-        "one map point per located photo"
+    // Three of them carry GPS, two at the same place: two markers on the
+    // map, holding three photos between them, drawn over land.
+    assert_eq!(count("class=\"marker\""), 2, "one marker per place");
+    let photos: usize = dom
+        .split("data-photos=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(photos, 3, "the markers count every located photo");
+    assert!(
+        dom.contains("class=\"land\" d=\"M"),
+        "the map draws land, not a blank box"
     );
     // Two were taken ~30 m apart on different days: one repeated place, circled.
     assert_eq!(
@@ -232,4 +239,194 @@ fn html_report_works_for_clean_and_lists_failures() {
         html.contains("class=\"removed\""),
         "findings say they were removed"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Layout in a real browser, driven over WebDriver (chromedriver)
+// ---------------------------------------------------------------------------
+
+/// A headless Chromium session behind chromedriver, spoken to over plain
+/// HTTP/JSON (the WebDriver protocol); the process ends with the value.
+struct Browser {
+    driver: std::process::Child,
+    port: u16,
+    session: String,
+}
+
+impl Browser {
+    fn start(width: u32, height: u32) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = std::process::Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver is required (apt-get install chromium-driver)");
+        let mut browser = Browser {
+            driver,
+            port,
+            session: String::new(),
+        };
+        let mut options = serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--hide-scrollbars", format!("--window-size={width},{height}")]
+        });
+        // A desktop window is at least 500 px wide: a phone is emulated.
+        if width < 500 {
+            options["mobileEmulation"] = serde_json::json!({
+                "deviceMetrics": {"width": width, "height": height, "pixelRatio": 1.0}
+            });
+        }
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {
+            "goog:chromeOptions": options
+        }}});
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let reply = browser.call("POST", "/session", &caps);
+        browser.session = reply["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {reply}"))
+            .to_string();
+        browser
+    }
+
+    fn call(&self, method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let body = body.to_string();
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        // chromedriver keeps the connection open: read the head, then
+        // exactly Content-Length bytes.
+        let mut reader = std::io::BufReader::new(stream);
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+        }
+        let mut json = vec![0; length];
+        reader.read_exact(&mut json).unwrap();
+        serde_json::from_slice(&json)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&json)))
+    }
+
+    fn open(&self, page: &Path) {
+        let url = format!("file://{}", page.display());
+        self.call(
+            "POST",
+            &format!("/session/{}/url", self.session),
+            &serde_json::json!({ "url": url }),
+        );
+    }
+
+    fn eval(&self, script: &str) -> serde_json::Value {
+        self.call(
+            "POST",
+            &format!("/session/{}/execute/sync", self.session),
+            &serde_json::json!({"script": script, "args": []}),
+        )["value"]
+            .clone()
+    }
+
+    /// A PNG of the viewport.
+    fn screenshot(&self) -> Vec<u8> {
+        let reply = self.call(
+            "GET",
+            &format!("/session/{}/screenshot", self.session),
+            &serde_json::json!({}),
+        );
+        base64_decode(reply["value"].as_str().expect("a screenshot"))
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+        .map(value)
+        .collect();
+    digits
+        .chunks(4)
+        .flat_map(|c| {
+            let n = c
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, &d)| n | (u32::from(d) << (18 - 6 * i)));
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            bytes.into_iter().take(c.len().saturating_sub(1))
+        })
+        .collect()
+}
+
+/// The report at a desktop width and at a phone's: both screenshots are
+/// taken (and kept in the test's folder while it runs), the map is drawn,
+/// and at 390 px nothing is wider than the screen.
+#[test]
+fn html_report_fits_a_phone_screen_and_a_desktop() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let photos = common::fixture("samples");
+    let out = common::run([
+        "check",
+        "--html",
+        page.to_str().unwrap(),
+        photos.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for width in [1280u32, 390] {
+        let browser = Browser::start(width, 900);
+        browser.open(&page);
+        let widths = browser.eval(
+            "return [document.documentElement.scrollWidth, window.innerWidth, \
+             document.querySelectorAll('#map path.land').length, \
+             document.querySelectorAll('.card').length]",
+        );
+        let [scroll, inner, land, cards] = [0, 1, 2, 3].map(|i| widths[i].as_u64().unwrap());
+        assert_eq!(inner, u64::from(width), "the window is {width} px wide");
+        assert!(
+            scroll <= inner,
+            "at {width} px the page is {scroll} px wide: it overflows"
+        );
+        assert_eq!(land, 1, "the map draws land");
+        assert_eq!(cards, 4, "one card per photo");
+        let shot = browser.screenshot();
+        let picture = image::load_from_memory(&shot).expect("the screenshot is a PNG");
+        assert_eq!(picture.width(), width);
+        std::fs::write(dir.path().join(format!("report-{width}.png")), &shot).unwrap();
+    }
 }

@@ -34,6 +34,9 @@ fn fixtures() -> &'static [(String, Vec<u8>)] {
             let mut entries: Vec<_> = std::fs::read_dir(root.join(dir))
                 .unwrap_or_else(|e| panic!("cannot list fixtures/{dir}: {e}"))
                 .map(|e| e.unwrap().path())
+                // Only the committed files: a sample run (README's first
+                // command) writes a `cleaned/` folder next to them.
+                .filter(|p| p.is_file())
                 .collect();
             entries.sort();
             for path in entries {

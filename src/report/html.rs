@@ -4,32 +4,11 @@
 //! tells nobody anything.
 
 use super::{describe_location, main_location, status_word, Summary};
-use crate::batch::{Batch, FileReport};
-use photoscrub_core::geo;
+use crate::batch::{Batch, FileReport, Status};
+use photoscrub_core::mapdata::View;
+use photoscrub_core::Category;
 use std::fmt::Write as _;
 use std::io::{self, Write};
-
-const THUMBNAIL_PX: u32 = 200;
-
-/// A small JPEG of the picture, turned upright per its Orientation; `None`
-/// if the `image` crate cannot decode the format.
-pub fn thumbnail(bytes: &[u8]) -> Option<Vec<u8>> {
-    use image::ImageDecoder;
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?;
-    reader.no_limits();
-    let mut decoder = reader.into_decoder().ok()?;
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut picture = image::DynamicImage::from_decoder(decoder).ok()?;
-    picture.apply_orientation(orientation);
-    let small = picture.thumbnail(THUMBNAIL_PX, THUMBNAIL_PX).to_rgb8();
-    let mut out = std::io::Cursor::new(Vec::new());
-    small.write_to(&mut out, image::ImageFormat::Jpeg).ok()?;
-    Some(out.into_inner())
-}
 
 /// Writes the whole page for a finished batch.
 pub fn write_html(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
@@ -46,28 +25,19 @@ pub fn write_html(batch: &Batch, out: &mut impl Write) -> io::Result<()> {
 /// file, are written in front of them by [`Cards::finish`].
 pub struct Cards {
     spool: io::BufWriter<std::fs::File>,
-    located: usize,
 }
 
 impl Cards {
     pub fn new() -> io::Result<Cards> {
         Ok(Cards {
             spool: io::BufWriter::new(tempfile::tempfile()?),
-            located: 0,
         })
     }
 
-    /// Adds the card of one file; located files are numbered from 1 in
-    /// report order, as on the map.
+    /// Adds the card of one file.
     pub fn add(&mut self, file: &FileReport) -> io::Result<()> {
-        let number = main_location(file)
-            .filter(|l| l.invalid.is_none())
-            .map(|_| {
-                self.located += 1;
-                self.located
-            });
         let mut card = String::with_capacity(16 * 1024);
-        photo_card(&mut card, file, number);
+        photo_card(&mut card, file);
         self.spool.write_all(card.as_bytes())
     }
 
@@ -93,18 +63,24 @@ const HEAD: &str = r#"<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>photoscrub report</title>
 <style>
-body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222}
-main{max-width:1100px;margin:auto;padding:1rem 1.5rem}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}
+*{box-sizing:border-box}
+body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222;line-height:1.4}
+main{max-width:1100px;margin:auto;padding:1rem}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{margin:0;font-size:1rem;overflow-wrap:anywhere}
+a{overflow-wrap:anywhere}li{overflow-wrap:anywhere}
 .warn{background:#fde8e8;border-left:5px solid #c0392b;padding:.6rem 1rem;margin:.5rem 0}
-.card{display:flex;gap:1rem;background:#fff;border-radius:8px;padding:1rem;margin:1rem 0;box-shadow:0 1px 3px #0002}
-.card img{width:200px;height:auto;object-fit:contain;align-self:flex-start}
-.noimg{width:200px;height:120px;background:#ddd;display:flex;align-items:center;justify-content:center;color:#666}
-.num{display:inline-block;background:#1f6feb;color:#fff;border-radius:50%;width:1.6rem;height:1.6rem;text-align:center;line-height:1.6rem;margin-right:.4rem}
+.card{display:flex;flex-wrap:wrap;gap:.8rem;background:#fff;border-radius:8px;padding:.8rem;margin:.8rem 0;box-shadow:0 1px 3px #0002}
+.card img,.noimg{width:160px;max-width:100%;height:auto;object-fit:contain;align-self:flex-start}
+.noimg{height:100px;background:#ddd;display:flex;align-items:center;justify-content:center;color:#666}
+.body{flex:1 1 260px;min-width:0}.body p{margin:.3rem 0}
+.status{font-weight:600}.status.would-leak,.status.failed{color:#c0392b}.status.cleaned,.status.already-clean{color:#1a7f37}
+.place{font-weight:600}
+details summary{cursor:pointer;color:#555;font-size:.9rem}.scroll{overflow-x:auto}
 table{border-collapse:collapse;font-size:.85rem;width:100%}td,th{text-align:left;padding:2px 6px;border-bottom:1px solid #eee;vertical-align:top}
 td.v{word-break:break-all}.removed{color:#1a7f37}.kept{color:#9a6700}
-svg{background:#e8f1f8;border-radius:8px;max-width:100%;height:auto}
-svg text{font-size:12px;font-family:sans-serif}
+svg{background:#e8f1f8;border-radius:8px;width:100%;max-width:900px;height:auto}
+svg text{font-size:12px;font-family:sans-serif}svg text.count{font-weight:bold}svg text.credit{font-size:10px;fill:#555}
+.note{font-size:.85rem;color:#555}
 </style></head><body><main>
 <h1>What these photos would have told a stranger</h1>
 "#;
@@ -152,10 +128,11 @@ fn summary_section(page: &mut String, s: &Summary) {
         );
     }
     list_item(page, "Names of people", &s.names);
-    list_item(page, "Device serial numbers", &s.serials);
-    if let Some((a, b)) = &s.dates {
-        let _ = write!(page, "<li>Taken between {} and {}</li>", esc(a), esc(b));
+    if !s.texts.is_empty() {
+        let quoted: Vec<String> = s.texts.iter().map(|t| super::quote(t)).collect();
+        list_item(page, "Captions, titles and comments", &quoted);
     }
+    list_item(page, "Serial numbers of the camera or phone", &s.serials);
     if s.previews > 0 {
         let _ = write!(
             page,
@@ -163,20 +140,22 @@ fn summary_section(page: &mut String, s: &Summary) {
             s.previews
         );
     }
-    let counts = |m: &std::collections::BTreeMap<String, usize>| {
-        m.iter()
-            .map(|(c, n)| format!("{c} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (removed, kept) = if s.checked {
-        ("Would remove", "Would keep")
+    if s.unreadable > 0 {
+        let _ = write!(
+            page,
+            "<li>{} blocks of hidden data photoscrub cannot read (removed whatever they hold)</li>",
+            s.unreadable
+        );
+    }
+    if let Some((a, b)) = &s.dates {
+        let _ = write!(page, "<li>Taken between {} and {}</li>", esc(a), esc(b));
+    }
+    let fate = if s.checked {
+        "<code>photoscrub clean</code> would remove all of this and keep only what shows the picture right (its orientation and colours)."
     } else {
-        ("Removed", "Kept")
+        "All of this was removed; only what shows the picture right (its orientation and colours) was kept."
     };
-    let _ = write!(page, "<li>Found: {}</li>", esc(&counts(&s.found)));
-    let _ = write!(page, "<li>{removed}: {}</li>", esc(&counts(&s.removed)));
-    let _ = write!(page, "<li>{kept}: {}</li></ul>", esc(&counts(&s.kept)));
+    let _ = write!(page, "</ul><p>{fate}</p>");
 }
 
 fn list_item(page: &mut String, label: &str, items: &[String]) {
@@ -185,52 +164,165 @@ fn list_item(page: &mut String, label: &str, items: &[String]) {
     }
 }
 
-const MAP_W: f64 = 900.0;
-const MAP_H: f64 = 500.0;
-const MARGIN: f64 = 40.0;
+const MAP_W: u32 = 900;
+const MAP_H: u32 = 500;
+/// Markers closer than this on screen are drawn as one, with the sum.
+const MARKER_MERGE_PX: f64 = 26.0;
 
-/// An equirectangular projection of the points' bounding box (longitude
-/// scaled by the cosine of the middle latitude), a scale bar, one numbered
-/// point per located photo linking to OpenStreetMap, and a red ring around
-/// each repeated place.
+/// One marker on the map: a place, or places too close to draw apart.
+struct Marker {
+    x: f64,
+    y: f64,
+    photos: usize,
+    repeated: bool,
+    names: Vec<String>,
+    link: String,
+}
+
+/// The map, drawn offline from the data built into photoscrub: land, lakes
+/// and borders (Natural Earth) at a zoom that fits every place, the largest
+/// towns in view named (GeoNames), one marker per place with its number of
+/// photos — places too close to tell apart merge into one marker with the
+/// sum — the places you return to ringed, and a scale bar. Markers link to
+/// OpenStreetMap, which is the only thing on the page that goes online, and
+/// only when clicked.
 fn map_section(page: &mut String, s: &Summary) {
-    if s.located.is_empty() {
+    if s.places.is_empty() {
         return;
     }
-    let project = Projection::fit(s.located.iter().map(|(p, _)| (p.lat, p.lon)));
+    let points: Vec<(f64, f64)> = s.places.iter().map(|p| (p.lat, p.lon)).collect();
+    let view = View::fit(&points, 2.0, MAP_W, MAP_H);
     page.push_str("<h2>Map</h2>");
     let _ = write!(
         page,
-        "<svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{MAP_W}\" height=\"{MAP_H}\" viewBox=\"0 0 {MAP_W} {MAP_H}\" role=\"img\" aria-label=\"map of photo locations\">"
+        "<svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{MAP_W}\" height=\"{MAP_H}\" viewBox=\"0 0 {MAP_W} {MAP_H}\" role=\"img\" aria-label=\"map of the places the photos show\"><rect width=\"100%\" height=\"100%\" fill=\"#a9cfe8\"/>"
     );
-    for place in s.places.iter().filter(|p| p.repeated) {
-        let (x, y) = project.xy(place.lat, place.lon);
-        let _ = write!(
-            page,
-            "<a href=\"{}\"><circle class=\"repeated\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"22\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"3\"><title>{}</title></circle></a>",
-            esc(&place.link),
-            esc(&place.name)
-        );
+    let markers = markers(&view, &s.places);
+    background(page, &view, &markers);
+    for m in &markers {
+        marker(page, m);
     }
-    for (i, (point, path)) in s.located.iter().enumerate() {
-        let (n, lat, lon) = (i + 1, point.lat, point.lon);
-        let (x, y) = project.xy(lat, lon);
-        let link = geo::location(lat, lon, None, "").osm_link();
-        let _ = write!(
-            page,
-            "<a href=\"{}\"><circle class=\"point\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"9\" fill=\"#1f6feb\"><title>{} — {}</title></circle><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#fff\">{n}</text></a>",
-            esc(&link),
-            n,
-            esc(path),
-            y + 4.0
-        );
-    }
-    scale_bar(page, &project);
-    page.push_str("</svg>");
+    scale_bar(page, &view);
+    let _ = write!(
+        page,
+        "<text class=\"credit\" x=\"{}\" y=\"{}\" text-anchor=\"end\">Natural Earth · GeoNames</text></svg>",
+        MAP_W - 6,
+        MAP_H - 6
+    );
+    page.push_str("<p class=\"note\">Drawn on this computer from map data built into photoscrub; nothing was looked up online. A marker opens the place on OpenStreetMap (online).</p>");
 }
 
-fn scale_bar(page: &mut String, project: &Projection) {
-    let km_per_px = project.km_per_px();
+/// Places as markers, merging those that would overlap on screen (the
+/// places come most important first: a merged marker keeps the first one's
+/// position and link).
+fn markers(view: &View, places: &[super::Place]) -> Vec<Marker> {
+    let mut out: Vec<Marker> = Vec::new();
+    for place in places {
+        let (x, y) = view.project(place.lat, place.lon);
+        let near = out
+            .iter_mut()
+            .find(|m| (m.x - x).hypot(m.y - y) < MARKER_MERGE_PX);
+        match near {
+            Some(m) => {
+                m.photos += place.files.len();
+                m.repeated |= place.repeated;
+                m.names.push(place.name.clone());
+            }
+            None => out.push(Marker {
+                x,
+                y,
+                photos: place.files.len(),
+                repeated: place.repeated,
+                names: vec![place.name.clone()],
+                link: place.link.clone(),
+            }),
+        }
+    }
+    out
+}
+
+fn marker(page: &mut String, m: &Marker) {
+    let (x, y) = (m.x, m.y);
+    let r = if m.photos > 9 { 13.0 } else { 11.0 };
+    if m.repeated {
+        let _ = write!(
+            page,
+            "<circle class=\"repeated\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.1}\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"3\"/>",
+            r + 7.0
+        );
+    }
+    let title = format!(
+        "{} — {}",
+        m.names.join("; "),
+        plural(m.photos, "photo", "photos")
+    );
+    let _ = write!(
+        page,
+        "<a href=\"{}\"><circle class=\"marker\" data-photos=\"{}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"#1f6feb\" stroke=\"#fff\" stroke-width=\"2\"><title>{}</title></circle><text class=\"count\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#fff\">{}</text></a>",
+        esc(&m.link),
+        m.photos,
+        esc(&title),
+        y + 4.0,
+        m.photos
+    );
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Land, lakes, borders and town names under the markers.
+#[cfg(feature = "places")]
+fn background(page: &mut String, view: &View, markers: &[Marker]) {
+    use photoscrub_core::mapdata::{self, Kind, MapData};
+    use photoscrub_core::places::Places;
+    let mut paths = [String::new(), String::new(), String::new()];
+    for shape in MapData::embedded().shapes(view) {
+        let (slot, closed) = match shape.kind {
+            Kind::Land => (0, true),
+            Kind::Water => (1, true),
+            Kind::Border => (2, false),
+        };
+        path_data(&mut paths[slot], &shape.points, closed);
+    }
+    let [land, water, borders] = paths;
+    let _ = write!(
+        page,
+        "<path class=\"land\" d=\"{land}\" fill=\"#f2efe6\" stroke=\"#8aa9bd\" stroke-width=\"0.8\"/><path class=\"water\" d=\"{water}\" fill=\"#a9cfe8\" stroke=\"#8aa9bd\" stroke-width=\"0.6\"/><path class=\"border\" d=\"{borders}\" fill=\"none\" stroke=\"#9b7fa6\" stroke-width=\"1.2\" stroke-dasharray=\"4 2\"/>"
+    );
+    let avoid: Vec<(f32, f32)> = markers.iter().map(|m| (m.x as f32, m.y as f32)).collect();
+    page.push_str("<g class=\"towns\">");
+    for l in mapdata::labels(&Places::embedded(), view, "en", 12, &avoid) {
+        let _ = write!(
+            page,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"#555\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#333\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+            l.x,
+            l.y,
+            l.text_x,
+            l.text_y,
+            esc(l.name)
+        );
+    }
+    page.push_str("</g>");
+}
+
+/// Without the built-in map data: the sea-blue box alone.
+#[cfg(not(feature = "places"))]
+fn background(_page: &mut String, _view: &View, _markers: &[Marker]) {}
+
+#[cfg(feature = "places")]
+fn path_data(d: &mut String, points: &[(f32, f32)], closed: bool) {
+    for (i, (x, y)) in points.iter().enumerate() {
+        let _ = write!(d, "{}{:.1} {:.1}", if i == 0 { "M" } else { "L" }, x, y);
+    }
+    if closed {
+        d.push('Z');
+    }
+}
+
+/// A bar of a round length (10 m … 5000 km) about 150 pixels long.
+fn scale_bar(page: &mut String, view: &View) {
+    let km_per_px = view.metres_per_pixel() / 1000.0;
     let target = km_per_px * 150.0;
     let nice = [
         0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0,
@@ -247,7 +339,7 @@ fn scale_bar(page: &mut String, project: &Projection) {
     } else {
         format!("{km:.0} km")
     };
-    let (x, y) = (MARGIN / 2.0, MAP_H - MARGIN / 2.0);
+    let (x, y) = (20.0, f64::from(MAP_H) - 20.0);
     let _ = write!(
         page,
         "<g class=\"scale\"><line x1=\"{x}\" y1=\"{y}\" x2=\"{:.1}\" y2=\"{y}\" stroke=\"#222\" stroke-width=\"3\"/><text x=\"{x}\" y=\"{:.1}\">{label}</text></g>",
@@ -256,48 +348,9 @@ fn scale_bar(page: &mut String, project: &Projection) {
     );
 }
 
-/// Maps latitude/longitude onto the SVG canvas.
-struct Projection {
-    lat0: f64,
-    lon0: f64,
-    scale: f64,
-    cos: f64,
-}
-
-impl Projection {
-    fn fit(points: impl Iterator<Item = (f64, f64)> + Clone) -> Projection {
-        let (mut lat_min, mut lat_max, mut lon_min, mut lon_max) =
-            (90.0f64, -90.0f64, 180.0f64, -180.0f64);
-        for (lat, lon) in points {
-            (lat_min, lat_max) = (lat_min.min(lat), lat_max.max(lat));
-            (lon_min, lon_max) = (lon_min.min(lon), lon_max.max(lon));
-        }
-        let cos = ((lat_min + lat_max) / 2.0).to_radians().cos().max(0.01);
-        // At least ~1 km across, so a single point gets a sensible scale.
-        let width = ((lon_max - lon_min) * cos).max(0.01);
-        let height = (lat_max - lat_min).max(0.01);
-        let scale = ((MAP_W - 2.0 * MARGIN) / width).min((MAP_H - 2.0 * MARGIN) / height);
-        Projection {
-            lat0: (lat_min + lat_max) / 2.0,
-            lon0: (lon_min + lon_max) / 2.0,
-            scale,
-            cos,
-        }
-    }
-
-    fn xy(&self, lat: f64, lon: f64) -> (f64, f64) {
-        let x = MAP_W / 2.0 + (lon - self.lon0) * self.cos * self.scale;
-        let y = MAP_H / 2.0 - (lat - self.lat0) * self.scale;
-        (x, y)
-    }
-
-    /// Kilometres per pixel (one degree of latitude is ~111.2 km).
-    fn km_per_px(&self) -> f64 {
-        geo::distance_km((self.lat0, self.lon0), (self.lat0 + 1.0, self.lon0)) / self.scale
-    }
-}
-
-fn photo_card(page: &mut String, file: &FileReport, number: Option<usize>) {
+/// One compact card: the picture, its name and status, the place, what it
+/// would have told a stranger in plain words, and every detail folded away.
+fn photo_card(page: &mut String, file: &FileReport) {
     page.push_str("<section class=\"card\">");
     match &file.thumbnail {
         Some(jpeg) => {
@@ -309,38 +362,92 @@ fn photo_card(page: &mut String, file: &FileReport, number: Option<usize>) {
         }
         None => page.push_str("<div class=\"noimg\">no preview</div>"),
     }
-    page.push_str("<div>");
-    let num = number
-        .map(|n| format!("<span class=\"num\">{n}</span>"))
-        .unwrap_or_default();
+    page.push_str("<div class=\"body\">");
+    let name = file
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_else(|| file.path.to_string_lossy());
     let _ = write!(
         page,
-        "<h3>{num}{} — {}</h3>",
+        "<h3 title=\"{}\">{}</h3><p class=\"status {}\">{}</p>",
         esc(&file.path.to_string_lossy()),
+        esc(&name),
+        status_word(file.status).replace(' ', "-"),
         status_word(file.status)
     );
     if let Some(error) = &file.error {
         let _ = write!(page, "<p>{}</p>", esc(&error.message));
     }
     if let Some(loc) = main_location(file) {
-        let _ = write!(page, "<p>Location: {}</p>", esc(&describe_location(loc)));
+        let _ = write!(
+            page,
+            "<p class=\"place\">{}</p>",
+            esc(&describe_location(loc))
+        );
     }
+    told(page, file);
     findings_table(page, file);
     page.push_str("</div></section>");
 }
 
+/// What the file would have told a stranger, by kind, in plain words.
+fn told(page: &mut String, file: &FileReport) {
+    let mut kinds: Vec<&str> = Vec::new();
+    for category in Category::ALL {
+        let word = match category {
+            Category::Location => "where it was taken",
+            Category::People => "names of people",
+            Category::Device => "which camera or phone",
+            Category::Time => "when",
+            Category::Preview => "hidden preview pictures",
+            Category::Text => "captions or comments",
+            Category::Unknown => "hidden data photoscrub cannot read",
+            Category::Rendering => continue,
+        };
+        if file
+            .scan
+            .findings
+            .iter()
+            .any(|f| f.category == category && f.removed)
+        {
+            kinds.push(word);
+        }
+    }
+    if kinds.is_empty() {
+        return;
+    }
+    let lead = match file.status {
+        Status::Cleaned => "Removed",
+        _ => "Would tell a stranger",
+    };
+    let _ = write!(
+        page,
+        "<p class=\"told\">{lead}: {}</p>",
+        esc(&kinds.join(", "))
+    );
+}
+
+/// Every finding, folded away under a one-line summary.
 fn findings_table(page: &mut String, file: &FileReport) {
     if file.scan.findings.is_empty() {
         return;
     }
-    page.push_str(
-        "<table><tr><th>category</th><th>where</th><th>tag</th><th>value</th><th></th></tr>",
+    let (removed_word, kept_word) = match file.status {
+        Status::Cleaned => ("removed", "kept"),
+        Status::Leaks | Status::AlreadyClean => ("would remove", "would keep"),
+        _ => ("not removed", "not removed"),
+    };
+    let _ = write!(
+        page,
+        "<details><summary>All {} details</summary><div class=\"scroll\"><table><tr><th>category</th><th>where</th><th>tag</th><th>value</th><th></th></tr>",
+        file.scan.findings.len()
     );
     for f in &file.scan.findings {
         let (class, fate) = if f.removed {
-            ("removed", "removed")
+            ("removed", removed_word)
         } else {
-            ("kept", "kept")
+            ("kept", kept_word)
         };
         let _ = write!(
             page,
@@ -351,7 +458,7 @@ fn findings_table(page: &mut String, file: &FileReport) {
             esc(&f.value)
         );
     }
-    page.push_str("</table>");
+    page.push_str("</table></div></details>");
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -413,18 +520,66 @@ mod tests {
         );
     }
 
+    fn place(lat: f64, lon: f64, photos: usize, repeated: bool) -> super::super::Place {
+        super::super::Place {
+            lat,
+            lon,
+            name: format!("{lat}, {lon}"),
+            link: String::new(),
+            files: vec![String::new(); photos],
+            days: Vec::new(),
+            repeated,
+        }
+    }
+
     #[test]
-    fn projection_keeps_points_on_the_canvas() {
-        let points = [(52.38, 4.63), (48.85, 2.29)];
-        let p = Projection::fit(points.iter().copied());
-        for (lat, lon) in points {
-            let (x, y) = p.xy(lat, lon);
+    fn markers_of_places_too_close_to_tell_apart_merge_with_their_sum() {
+        // Haarlem twice 30 m apart, Paris once: two markers on a map of both.
+        let places = [
+            place(52.3812, 4.6368, 2, true),
+            place(52.3814, 4.6370, 1, false),
+            place(48.8584, 2.2945, 1, false),
+        ];
+        let points: Vec<_> = places.iter().map(|p| (p.lat, p.lon)).collect();
+        let view = View::fit(&points, 2.0, MAP_W, MAP_H);
+        let markers = markers(&view, &places);
+        assert_eq!(markers.len(), 2);
+        assert_eq!((markers[0].photos, markers[0].repeated), (3, true));
+        assert_eq!(markers[1].photos, 1);
+        for m in &markers {
             assert!(
-                (0.0..=MAP_W).contains(&x) && (0.0..=MAP_H).contains(&y),
-                "{x},{y}"
+                (0.0..=f64::from(MAP_W)).contains(&m.x) && (0.0..=f64::from(MAP_H)).contains(&m.y)
             );
         }
-        // North is up: the northern point is higher on the page.
-        assert!(p.xy(52.38, 4.63).1 < p.xy(48.85, 2.29).1);
+        // North is up.
+        assert!(markers[0].y < markers[1].y);
+    }
+
+    #[cfg(feature = "places")]
+    #[test]
+    fn the_map_draws_land_borders_and_towns() {
+        let summary = Summary {
+            places: vec![
+                place(52.3812, 4.6368, 2, true),
+                place(50.8503, 4.3517, 1, false),
+            ],
+            ..Summary::default()
+        };
+        let mut page = String::new();
+        map_section(&mut page, &summary);
+        let d_of = |class: &str| {
+            let at = page.find(&format!("class=\"{class}\" d=\"")).unwrap() + class.len() + 12;
+            page[at..].split('"').next().unwrap().len()
+        };
+        assert!(d_of("land") > 100, "land is drawn");
+        assert!(d_of("border") > 20, "the Dutch-Belgian border is drawn");
+        assert_eq!(page.matches("class=\"marker\"").count(), 2);
+        assert_eq!(page.matches("class=\"repeated\"").count(), 1);
+        assert!(
+            page.contains(">Amsterdam<")
+                || page.contains(">Antwerpen<")
+                || page.contains(">Antwerp<"),
+            "a large town is named"
+        );
     }
 }

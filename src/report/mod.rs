@@ -486,22 +486,39 @@ fn write_summary(s: &Summary, colour: Colour, out: &mut impl Write) -> io::Resul
         )?;
     }
     list_line(out, "Names of people", &s.names)?;
-    list_line(out, "Device serial numbers", &s.serials)?;
-    if let Some((first, last)) = &s.dates {
-        writeln!(out, "  Taken between {first} and {last}")?;
+    if !s.texts.is_empty() {
+        let quoted: Vec<String> = s.texts.iter().map(|t| quote(t)).collect();
+        list_line(out, "Captions, titles and comments", &quoted)?;
     }
+    list_line(out, "Serial numbers of the camera or phone", &s.serials)?;
     if s.previews > 0 {
         let previews = plural(s.previews, "hidden preview", "hidden previews");
         writeln!(out, "  {previews} (thumbnails, second images, motion-photo videos) that can show more than the posted picture")?;
     }
-    writeln!(out, "  {}", counts_by_category("Found", &s.found))?;
-    let (removed, kept) = if s.checked {
-        ("Would remove", "Would keep")
+    if s.unreadable > 0 {
+        let blocks = plural(s.unreadable, "block", "blocks");
+        writeln!(
+            out,
+            "  {blocks} of hidden data photoscrub cannot read (removed whatever they hold)"
+        )?;
+    }
+    if let Some((first, last)) = &s.dates {
+        writeln!(out, "  Taken between {first} and {last}")?;
+    }
+    let fate = if s.checked {
+        "`photoscrub clean` would remove all of this and keep only what shows the picture right (its orientation and colours)."
     } else {
-        ("Removed", "Kept")
+        "All of this was removed; only what shows the picture right (its orientation and colours) was kept."
     };
-    writeln!(out, "  {}", counts_by_category(removed, &s.removed))?;
-    writeln!(out, "  {}", counts_by_category(kept, &s.kept))
+    writeln!(out, "  {fate}")
+}
+
+/// Free text in quotes, shortened to one line.
+pub(crate) fn quote(text: &str) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let short: String = line.chars().take(80).collect();
+    let more = if short.len() < line.len() { "…" } else { "" };
+    format!("\u{201c}{short}{more}\u{201d}")
 }
 
 fn list_line(out: &mut impl Write, label: &str, items: &[String]) -> io::Result<()> {
@@ -509,14 +526,6 @@ fn list_line(out: &mut impl Write, label: &str, items: &[String]) -> io::Result<
         return Ok(());
     }
     writeln!(out, "  {label}: {}", items.join(", "))
-}
-
-fn counts_by_category(label: &str, counts: &BTreeMap<String, usize>) -> String {
-    if counts.is_empty() {
-        return format!("{label}: nothing");
-    }
-    let parts: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
-    format!("{label}: {}", parts.join(", "))
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -556,6 +565,10 @@ pub struct Summary {
     pub places: Vec<Place>,
     pub names: Vec<String>,
     pub serials: Vec<String>,
+    /// Captions, titles, comments, keywords: free text, quoted as written.
+    pub texts: Vec<String>,
+    /// Metadata blocks photoscrub could not read (always removed).
+    pub unreadable: usize,
     pub dates: Option<(String, String)>,
     pub previews: usize,
     pub found: BTreeMap<String, usize>,
@@ -621,9 +634,11 @@ impl Summary {
         *counts.entry(f.category.name().to_string()).or_default() += 1;
         match f.category {
             Category::People => push_unique(&mut self.names, &f.value),
-            Category::Device if f.tag.contains("Serial") || f.tag.contains("UniqueID") => {
+            Category::Device if f.tag.contains("Serial") => {
                 push_unique(&mut self.serials, &f.value)
             }
+            Category::Text => push_unique(&mut self.texts, &f.value),
+            Category::Unknown => self.unreadable += 1,
             Category::Time => {
                 if let Some(day) = day_of(&f.value) {
                     self.dates = Some(match self.dates.take() {
@@ -731,15 +746,57 @@ fn day_of(value: &str) -> Option<String> {
     (ok && !day.starts_with("0000")).then_some(day)
 }
 
+/// How many values of one kind a summary lists; the rest are counted.
+const LISTED_VALUES: usize = 20;
+
+/// Adds a value a person can read to a summary list, once. Empty values,
+/// values with control characters or a decoding's replacement character,
+/// and values without a letter or digit (",,,", "`?W") are left out: a
+/// parent cannot act on them, and the file's own line still shows them.
 fn push_unique(list: &mut Vec<String>, value: &str) {
-    if !value.is_empty() && !list.iter().any(|v| v == value) {
+    let value = value.trim();
+    if list.len() < LISTED_VALUES && is_readable(value) && !list.iter().any(|v| v == value) {
         list.push(value.to_string());
     }
+}
+
+fn is_readable(value: &str) -> bool {
+    !value.is_empty()
+        && value.chars().any(char::is_alphanumeric)
+        && !value
+            .chars()
+            .any(|c| c == '\u{fffd}' || (c.is_control() && c != '\n' && c != '\t'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_lists_only_values_a_person_can_read() {
+        let mut names = Vec::new();
+        for v in [
+            "",
+            " , , ",
+            "`\u{fffd}W",
+            "a\u{1}b",
+            "Jane Parent",
+            " Jane Parent ",
+            "Emma",
+        ] {
+            push_unique(&mut names, v);
+        }
+        assert_eq!(names, ["Jane Parent", "Emma"]);
+    }
+
+    #[test]
+    fn captions_are_quoted_on_one_line() {
+        assert_eq!(
+            quote("Emma's first day\nat Oak Street School"),
+            "\u{201c}Emma's first day at Oak Street School\u{201d}"
+        );
+        assert!(quote(&"x".repeat(200)).ends_with("…\u{201d}"));
+    }
 
     #[test]
     fn days_from_exif_and_xmp_dates() {

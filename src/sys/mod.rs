@@ -19,10 +19,6 @@
 //! says "not available" and the caller takes the portable road, which is
 //! always correct, only slower.
 //!
-//! Until `write.rs` and `batch.rs` are moved onto this module (after the
-//! engine moves into `photoscrub-core`), only the console part is used, by
-//! the command line.
-#![allow(dead_code)]
 
 use std::fs::File;
 use std::io;
@@ -198,15 +194,16 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     os::sync_dir(dir)
 }
 
-/// Called for every cleaned copy (not `--in-place`) once it is in place,
-/// with its open handle: starts getting it to the disk without waiting
-/// where the system allows, so that [`sync_written`] has little left to do.
-/// Linux: `sync_file_range(WRITE)`, no wait. macOS: nothing (the batch
-/// ends with `sync`). Windows: `FlushFileBuffers` now, in the worker that
-/// wrote the file, because Windows has no `sync` for a whole volume that
-/// works without administrator rights.
-pub fn copy_written(file: &File) -> io::Result<()> {
-    os::copy_written(file)
+/// Called for every cleaned copy (not `--in-place`) as it is put in
+/// place, with its open handle and length: starts getting it to the disk
+/// without waiting where the system allows, so that [`sync_written`] has
+/// little left to do. Linux: `sync_file_range(WRITE)` for copies of 1 MB
+/// and more, no wait (smaller ones are left to the final `sync`). macOS:
+/// nothing (the batch ends with `sync`). Windows: `FlushFileBuffers` now,
+/// in the worker that wrote the file, because Windows has no `sync` for a
+/// whole volume that works without administrator rights.
+pub fn copy_written(file: &File, len: u64) -> io::Result<()> {
+    os::copy_written(file, len)
 }
 
 /// Called once at the end of a batch of copies (and by the watcher when a
@@ -513,7 +510,8 @@ mod tests {
         let file = File::create(&path).unwrap();
         (&file).write_all(b"x").unwrap();
         sync_file(&file).unwrap();
-        copy_written(&file).unwrap();
+        copy_written(&file, 1).unwrap();
+        copy_written(&file, 1 << 20).unwrap();
         sync_dir(dir.path()).unwrap();
         sync_written();
     }

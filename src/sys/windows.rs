@@ -63,7 +63,7 @@ pub fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-pub fn copy_written(file: &File) -> io::Result<()> {
+pub fn copy_written(file: &File, _len: u64) -> io::Result<()> {
     file.sync_all()
 }
 

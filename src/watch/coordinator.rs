@@ -1,603 +1,61 @@
-//! The folder watcher: `photoscrub watch INBOX --out DIR`.
-//!
-//! Every photo that lands in INBOX (recursively) is cleaned into the same
-//! relative path under DIR, once, when it is complete.
-//!
-//! How it works:
-//!
-//! - **Catch-up.** On start the whole INBOX is scanned; every file without an
-//!   up-to-date entry in the state file is a candidate. The event watcher is
-//!   started *before* the scan, so nothing that arrives during it is missed.
-//! - **Events.** `notify` (through `notify-debouncer-full`) reports creates,
-//!   writes, renames and new folders; each reported path is looked at again
-//!   (a folder is scanned as a whole: files moved in with it, or written
-//!   before its watch was set up, are found that way). `--poll SECONDS`
-//!   replaces the events by a rescan every SECONDS; without it a safety
-//!   rescan runs every few minutes anyway, and whenever the watcher reports
-//!   lost events.
-//! - **Finished files only.** A candidate is cleaned only once its size and
-//!   modification time have stayed the same for [`SETTLE`] (two looks at
-//!   least that far apart). The worker looks again just before cleaning and
-//!   again after; if the file changed in between, the result is thrown away
-//!   (no event) and the file waits for the next quiet period. Empty files and
-//!   partial or temporary names (`.part`, `.crdownload`, `.tmp`, `~$…`,
-//!   dotfiles and dot-folders, our own `.photoscrub-*.tmp`) are ignored
-//!   until they have content or are renamed.
-//! - **Exactly once.** One coordinator thread owns all bookkeeping: a file is
-//!   either waiting to settle, queued, in flight or done, never two of these.
-//!   A change reported while a file is in flight is looked at when it comes
-//!   back. Workers (`--jobs`, default one per core) only clean.
-//! - **State.** `DIR/.photoscrub-watch.json` maps each relative path to the
-//!   size and modification time that was handled and the outcome. A file is
-//!   up to date when size and time match. Before files are handed to the
-//!   workers they are recorded as `pending` (so a crash redoes them, and the
-//!   watcher knows the output path is its own to replace); results are
-//!   recorded as they come back. The file is rewritten atomically (temporary
-//!   file + rename) at most once a second and on exit. A changed policy
-//!   (`--keep`/`--only`) makes every entry stale; a new photoscrub version
-//!   retries refused and failed files.
-//! - **Errors.** Failures are logged (and reported as events) and the
-//!   watcher carries on. A failed file is retried when it changes; a failure
-//!   to read the original or to write the output (a full disk, say) is
-//!   retried every minute and on the next start.
-//! - **Stopping.** SIGINT/SIGTERM: no new file is started, files in flight
-//!   are finished (outputs are written atomically anyway), the state is
-//!   saved, exit 0. A second signal abandons the files in flight; their
-//!   temporary files are removed on the next start.
+//! The coordinator: turns filesystem events and rescans into jobs once
+//! files settle, hands them to the workers, records what they did, and
+//! stops on a signal.
 
-use crate::batch::{self, FailureKind, FileReport, Mode, Options, Output, Status};
-use crate::report;
-use notify_debouncer_full::notify::RecursiveMode;
-use notify_debouncer_full::DebounceEventResult;
-use photoscrub_core::findings::Category;
-use photoscrub_core::policy::Policy;
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::fmt;
-use std::fs::{self, File};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
-
-/// The state file, in the output folder.
-pub const STATE_FILE: &str = ".photoscrub-watch.json";
-/// Held (flock) while a watcher writes into an output folder.
-pub const LOCK_FILE: &str = ".photoscrub-watch.lock";
-/// How long a file's size and modification time must stay unchanged.
-pub const SETTLE: Duration = Duration::from_secs(1);
-/// How often the coordinator looks at waiting files and signals.
-const TICK: Duration = Duration::from_millis(100);
-/// The safety rescan while following events.
-const RESCAN_EVERY: Duration = Duration::from_secs(300);
-/// When a read or write failure (not a damaged file) is tried again.
-const RETRY_AFTER: Duration = Duration::from_secs(60);
-/// Repeated read or write failures are tried again less and less often, up
-/// to this interval.
-const RETRY_AT_MOST_EVERY: Duration = Duration::from_secs(3600);
-/// `--once`: a file still changing after this long is left for the next run.
-const ONCE_PATIENCE: Duration = Duration::from_secs(30);
-/// At most this many state writes a second while files complete.
-const SAVE_EVERY: Duration = Duration::from_secs(1);
-/// Version of the state file's layout.
-const STATE_VERSION: u32 = 1;
-
-/// What to watch and how to clean.
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub inbox: PathBuf,
-    pub out: PathBuf,
-    pub policy: Policy,
-    /// Also decode input and output and require identical pixels.
-    pub decode_check: bool,
-    /// Files cleaned at once; 0 means one per core.
-    pub jobs: usize,
-    /// Catch up, then exit.
-    pub once: bool,
-    /// Rescan every this often instead of following filesystem events.
-    pub poll: Option<Duration>,
-    /// One JSON object per event on stdout.
-    pub json: bool,
-    /// Human mode: print only failures.
-    pub quiet: bool,
-    /// A program and its first arguments; the cleaned file's path is added
-    /// as the last argument. Run directly, without a shell.
-    pub exec: Option<Vec<String>>,
-}
-
-impl Config {
-    /// Watch `inbox`, clean into `out`, default policy.
-    pub fn new(inbox: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Config {
-        Config {
-            inbox: inbox.into(),
-            out: out.into(),
-            policy: Policy::default(),
-            decode_check: false,
-            jobs: 0,
-            once: false,
-            poll: None,
-            json: false,
-            quiet: false,
-            exec: None,
-        }
-    }
-}
-
-/// Why the watcher could not start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Error {
-    /// The folders given cannot work (missing INBOX, DIR the same as INBOX…).
-    Usage(String),
-    /// The output folder cannot be set up, or another watcher holds it.
-    Io(String),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Usage(m) | Error::Io(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-/// What a run of the watcher did (events, not counting up-to-date files).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub cleaned: usize,
-    pub already_clean: usize,
-    pub refused: usize,
-    pub failed: usize,
-    pub skipped: usize,
-}
-
-impl Summary {
-    /// Whether any file failed or was refused.
-    pub fn any_failed(&self) -> bool {
-        self.failed + self.refused > 0
-    }
-}
-
-static SIGNALS: AtomicUsize = AtomicUsize::new(0);
-
-/// Counts SIGINT and SIGTERM in [`SIGNALS`] instead of dying of them. On
-/// Windows only SIGINT comes (Ctrl+C, through the C runtime's `signal`).
-fn install_signal_handlers() {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    for signal in [SIGINT, SIGTERM] {
-        // SAFETY: the action only adds to an atomic, which is
-        // async-signal-safe; it allocates nothing and takes no lock.
-        let installed = unsafe {
-            signal_hook::low_level::register(signal, || {
-                SIGNALS.fetch_add(1, Ordering::SeqCst);
-            })
-        };
-        if let Err(e) = installed {
-            eprintln!(
-                "photoscrub: cannot catch signal {signal} ({e}); it will stop the watcher at once"
-            );
-        }
-    }
-}
-
-/// Runs the watcher until SIGINT/SIGTERM (or, with `--once`, until caught
-/// up). Installs handlers for both signals.
-pub fn run(config: &Config) -> Result<Summary, Error> {
-    install_signal_handlers();
-    run_until(config, &SIGNALS)
-}
-
-/// Runs the watcher until `stop` becomes 1 (finish the files in flight) or 2
-/// (abandon them), or, with `--once`, until caught up. Installs no handlers.
-pub fn run_until(config: &Config, stop: &AtomicUsize) -> Result<Summary, Error> {
-    let mut watch = Watch::start(config)?;
-    watch.main_loop(stop);
-    Ok(watch.summary.clone())
-}
-
-// ---------------------------------------------------------------------------
-// Names and folders
-// ---------------------------------------------------------------------------
-
-/// Whether a file or folder name is one a writer uses while it is not done
-/// (or a hidden file): such files are ignored until renamed.
-pub fn is_partial_name(name: &str) -> bool {
-    const SUFFIXES: &[&str] = &[
-        ".part",
-        ".partial",
-        ".crdownload",
-        ".download",
-        ".opdownload",
-        ".tmp",
-        ".temp",
-        ".swp",
-        ".!ut",
-        ".!qb",
-    ];
-    let lower = name.to_ascii_lowercase();
-    name.starts_with('.')
-        || name.starts_with("~$")
-        || name.ends_with('~')
-        || SUFFIXES.iter().any(|s| lower.ends_with(s))
-}
-
-/// Whether any part of a path relative to INBOX is a partial or hidden name.
-fn is_ignored(relative: &Path) -> bool {
-    relative
-        .components()
-        .any(|c| is_partial_name(&c.as_os_str().to_string_lossy()))
-}
-
-/// Whether `name` is a temporary file left by photoscrub's atomic writes.
-fn is_our_temp(name: &str) -> bool {
-    name.starts_with(".photoscrub-") && name.ends_with(".tmp")
-}
-
-/// Removes `.photoscrub-*.tmp` files left under `out` by a killed run:
-/// files whose name carries the id of a process that is no longer running,
-/// and older names without one (only one watcher writes into `out`); the
-/// temporary files of a `clean` running right now are left alone.
-fn remove_leftover_temps(out: &Path) -> usize {
-    let mut removed = 0;
-    for entry in walkdir::WalkDir::new(out).into_iter().flatten() {
-        let name = entry.file_name().to_string_lossy();
-        let stopped = crate::write::temp_pid(entry.file_name())
-            .is_none_or(|pid| !crate::write::pid_alive(pid));
-        if entry.file_type().is_file()
-            && is_our_temp(&name)
-            && stopped
-            && fs::remove_file(entry.path()).is_ok()
-        {
-            removed += 1;
-        }
-    }
-    removed
-}
-
-// ---------------------------------------------------------------------------
-// The state file
-// ---------------------------------------------------------------------------
-
-/// A file's size and modification time: what "changed" means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct Fingerprint {
-    size: u64,
-    mtime_ns: i64,
-}
-
-impl Fingerprint {
-    fn of(meta: &fs::Metadata) -> Fingerprint {
-        let t = filetime::FileTime::from_last_modification_time(meta);
-        Fingerprint {
-            size: meta.len(),
-            mtime_ns: t
-                .unix_seconds()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(i64::from(t.nanoseconds())),
-        }
-    }
-
-    /// The file at `path` if it is a regular file with content.
-    fn read(path: &Path) -> Option<Fingerprint> {
-        let meta = fs::metadata(path).ok()?;
-        (meta.is_file() && meta.len() > 0).then(|| Fingerprint::of(&meta))
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-enum EntryStatus {
-    /// Handed to a worker (or made stale): to be done.
-    Pending,
-    Cleaned,
-    AlreadyClean,
-    Refused,
-    Failed,
-    /// Not a photo or video.
-    Skipped,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-struct Entry {
-    size: u64,
-    mtime_ns: i64,
-    status: EntryStatus,
-    /// The output path may hold a file this watcher wrote (so it may be
-    /// replaced when the original changes).
-    #[serde(default)]
-    output: bool,
-    /// A read or write failure, tried again later.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    retry: bool,
-}
-
-impl Entry {
-    fn fingerprint(&self) -> Fingerprint {
-        Fingerprint {
-            size: self.size,
-            mtime_ns: self.mtime_ns,
-        }
-    }
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct State {
-    version: u32,
-    /// The photoscrub version that wrote the file.
-    photoscrub: String,
-    /// The categories removed (`--keep`/`--only`), comma-separated.
-    removes: String,
-    /// INBOX, for people reading the file.
-    #[serde(default)]
-    inbox: String,
-    files: BTreeMap<String, Entry>,
-}
-
-fn policy_signature(policy: &Policy) -> String {
-    Category::ALL
-        .iter()
-        .filter(|c| policy.removes(**c))
-        .map(|c| c.name())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn key(relative: &Path) -> String {
-    relative.to_string_lossy().into_owned()
-}
-
-impl State {
-    /// Loads the state file; a missing one is an empty state. Entries that a
-    /// changed policy or version makes stale become `pending`.
-    fn load(path: &Path, policy: &Policy, inbox: &Path, notes: &mut Vec<String>) -> State {
-        let removes = policy_signature(policy);
-        let fresh = || State {
-            version: STATE_VERSION,
-            photoscrub: env!("CARGO_PKG_VERSION").into(),
-            removes: removes.clone(),
-            inbox: inbox.to_string_lossy().into_owned(),
-            files: BTreeMap::new(),
-        };
-        let text = match fs::read(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return fresh(),
-            Err(e) => {
-                notes.push(format!(
-                    "cannot read {} ({e}); starting afresh",
-                    path.display()
-                ));
-                return fresh();
-            }
-        };
-        let mut state: State = match serde_json::from_slice(&text) {
-            Ok(state) => state,
-            Err(e) => {
-                notes.push(format!(
-                    "{} is damaged ({e}); starting afresh (existing cleaned copies are kept)",
-                    path.display()
-                ));
-                return fresh();
-            }
-        };
-        if state.removes != removes {
-            notes.push(format!(
-                "the categories to remove changed (were: {}; now: {}): cleaning every file again",
-                state.removes, removes
-            ));
-            for entry in state.files.values_mut() {
-                entry.status = EntryStatus::Pending;
-            }
-        } else if state.photoscrub != env!("CARGO_PKG_VERSION") {
-            for entry in state.files.values_mut() {
-                if matches!(entry.status, EntryStatus::Refused | EntryStatus::Failed) {
-                    entry.status = EntryStatus::Pending;
-                }
-            }
-        }
-        state.version = STATE_VERSION;
-        state.photoscrub = env!("CARGO_PKG_VERSION").into();
-        state.removes = removes;
-        state.inbox = inbox.to_string_lossy().into_owned();
-        state
-    }
-
-    /// Whether the file at `relative` with `fp` has been handled for good.
-    fn is_done(&self, relative: &str, fp: Fingerprint) -> bool {
-        self.files
-            .get(relative)
-            .is_some_and(|e| e.fingerprint() == fp && e.status != EntryStatus::Pending && !e.retry)
-    }
-
-    /// Writes the state atomically: a temporary file in `dir`, then a rename.
-    fn save(&self, dir: &Path, sync: bool) -> io::Result<()> {
-        let bytes = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".photoscrub-watch-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        tmp.write_all(&bytes)?;
-        tmp.write_all(b"\n")?;
-        if sync {
-            tmp.as_file().sync_all()?;
-        }
-        tmp.persist(dir.join(STATE_FILE)).map_err(|e| e.error)?;
-        Ok(())
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Workers
-// ---------------------------------------------------------------------------
-
-struct Job {
-    relative: PathBuf,
-    input: PathBuf,
-    output: PathBuf,
-    fp: Fingerprint,
-    force: bool,
-}
-
-enum Done {
-    /// Cleaned (or tried to); `None`: not a photo or video.
-    Finished {
-        relative: PathBuf,
-        fp: Fingerprint,
-        report: Option<Box<FileReport>>,
-        exec_error: Option<String>,
-    },
-    /// The file changed (or went away) around the cleaning: result dropped.
-    Changed { relative: PathBuf },
-    /// Not started because the watcher is stopping.
-    Abandoned { relative: PathBuf },
-}
-
-enum Msg {
-    Fs(DebounceEventResult),
-    Done(Done),
-}
-
-struct Shared {
-    options: Options,
-    exec: Option<Vec<String>>,
-    stopping: AtomicBool,
-}
-
-fn worker(shared: Arc<Shared>, jobs: Arc<Mutex<Receiver<Job>>>, done: Sender<Msg>) {
-    loop {
-        let job = match jobs.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
-        };
-        let Ok(job) = job else { return };
-        let result = if shared.stopping.load(Ordering::SeqCst) {
-            Done::Abandoned {
-                relative: job.relative,
-            }
-        } else {
-            clean_one(&shared, job)
-        };
-        if done.send(Msg::Done(result)).is_err() {
-            return;
-        }
-    }
-}
-
-/// Cleans one settled file; looks at it before and after.
-fn clean_one(shared: &Shared, job: Job) -> Done {
-    if Fingerprint::read(&job.input) != Some(job.fp) {
-        return Done::Changed {
-            relative: job.relative,
-        };
-    }
-    let options = Options {
-        force: job.force,
-        ..shared.options.clone()
-    };
-    let report = batch::process_one(&job.input, Some(job.output.clone()), &options);
-    if Fingerprint::read(&job.input) != Some(job.fp) {
-        return Done::Changed {
-            relative: job.relative,
-        };
-    }
-    let written = report.as_ref().and_then(|r| match r.status {
-        Status::Cleaned | Status::AlreadyClean => r.output.clone(),
-        _ => None,
-    });
-    let exec_error = match (&shared.exec, written) {
-        (Some(command), Some(output)) => run_exec(command, &output, &job.input).err(),
-        _ => None,
-    };
-    Done::Finished {
-        relative: job.relative,
-        fp: job.fp,
-        report: report.map(Box::new),
-        exec_error,
-    }
-}
-
-/// Runs `--exec`: the program with its arguments and the cleaned file's path
-/// last, no shell. Its standard output goes to our standard error (stdout
-/// carries the JSON events).
-fn run_exec(command: &[String], output: &Path, input: &Path) -> Result<(), String> {
-    let Some((program, args)) = command.split_first() else {
-        return Ok(());
-    };
-    let status = Command::new(program)
-        .args(args)
-        .arg(output)
-        .env("PHOTOSCRUB_INPUT", input)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(io::stderr()))
-        .status()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{program} ended with {status}"))
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The coordinator
-// ---------------------------------------------------------------------------
+use super::*;
 
 /// A file waiting for its size and time to settle.
-struct Waiting {
-    input: PathBuf,
-    fp: Fingerprint,
+pub(super) struct Waiting {
+    pub(super) input: PathBuf,
+    pub(super) fp: Fingerprint,
     /// When `fp` was first seen.
-    since: Instant,
+    pub(super) since: Instant,
     /// When the file was first seen at all.
-    first: Instant,
-    queued: bool,
+    pub(super) first: Instant,
+    pub(super) queued: bool,
 }
 
-struct InFlight {
-    input: PathBuf,
+pub(super) struct InFlight {
+    pub(super) input: PathBuf,
     /// Whether the state said the output was ours before this job.
-    owned: bool,
+    pub(super) owned: bool,
     /// A change was reported while it was in flight: look again after.
-    look_again: bool,
+    pub(super) look_again: bool,
 }
 
-struct Watch {
-    config: Config,
-    inbox: PathBuf,
-    out: PathBuf,
-    state: State,
-    state_dirty: bool,
-    last_save: Instant,
-    waiting: HashMap<PathBuf, Waiting>,
-    ready: VecDeque<PathBuf>,
-    in_flight: HashMap<PathBuf, InFlight>,
-    retry_at: HashMap<PathBuf, (PathBuf, Instant)>,
+pub(super) struct Watch {
+    pub(super) config: Config,
+    pub(super) inbox: PathBuf,
+    pub(super) out: PathBuf,
+    pub(super) state: State,
+    pub(super) state_dirty: bool,
+    pub(super) last_save: Instant,
+    pub(super) waiting: HashMap<PathBuf, Waiting>,
+    pub(super) ready: VecDeque<PathBuf>,
+    pub(super) in_flight: HashMap<PathBuf, InFlight>,
+    pub(super) retry_at: HashMap<PathBuf, (PathBuf, Instant)>,
     /// The last wait before a retry, per file (doubled after each failure).
-    retry_delay: HashMap<PathBuf, Duration>,
-    summary: Summary,
+    pub(super) retry_delay: HashMap<PathBuf, Duration>,
+    pub(super) summary: Summary,
     /// What the files cleaned in this run told, for the closing summary.
-    told: report::Summary,
-    shared: Arc<Shared>,
-    jobs_tx: Option<Sender<Job>>,
-    workers: Vec<thread::JoinHandle<()>>,
-    max_queued: usize,
-    rx: Receiver<Msg>,
-    tx: Sender<Msg>,
-    watcher: Option<Box<dyn std::any::Any>>,
-    next_scan: Option<Instant>,
-    scan_every: Option<Duration>,
-    caught_up: bool,
+    pub(super) told: report::Summary,
+    pub(super) shared: Arc<Shared>,
+    pub(super) jobs_tx: Option<Sender<Job>>,
+    pub(super) workers: Vec<thread::JoinHandle<()>>,
+    pub(super) max_queued: usize,
+    pub(super) rx: Receiver<Msg>,
+    pub(super) tx: Sender<Msg>,
+    pub(super) watcher: Option<Box<dyn std::any::Any>>,
+    pub(super) next_scan: Option<Instant>,
+    pub(super) scan_every: Option<Duration>,
+    pub(super) caught_up: bool,
     /// Cleaned copies written since the last sync.
-    unsynced: bool,
-    _lock: File,
+    pub(super) unsynced: bool,
+    pub(super) _lock: File,
 }
 
 impl Watch {
-    fn start(config: &Config) -> Result<Watch, Error> {
+    pub(super) fn start(config: &Config) -> Result<Watch, Error> {
         let inbox = fs::canonicalize(&config.inbox)
             .map_err(|e| Error::Usage(format!("cannot watch {}: {e}", config.inbox.display())))?;
         if !inbox.is_dir() {
@@ -702,7 +160,7 @@ impl Watch {
 
     /// Starts the event watcher (or the rescan timer) before the catch-up
     /// scan, so that nothing arriving during the scan is missed.
-    fn start_following(&mut self) {
+    pub(super) fn start_following(&mut self) {
         if self.config.once {
             return;
         }
@@ -750,7 +208,7 @@ impl Watch {
         }
     }
 
-    fn main_loop(&mut self, stop: &AtomicUsize) {
+    pub(super) fn main_loop(&mut self, stop: &AtomicUsize) {
         let stop_seen = stop.load(Ordering::SeqCst);
         self.scan_all();
         let mut stopping = false;
@@ -813,7 +271,7 @@ impl Watch {
         self.finish(stopping && stop.load(Ordering::SeqCst).saturating_sub(stop_seen) >= 2);
     }
 
-    fn finish(&mut self, abandon: bool) {
+    pub(super) fn finish(&mut self, abandon: bool) {
         self.watcher = None;
         self.save_state(true);
         crate::write::sync_all();
@@ -839,13 +297,13 @@ impl Watch {
     }
 
     /// A message for the person (or the service log): stderr.
-    fn note(&self, message: &str) {
+    pub(super) fn note(&self, message: &str) {
         if !self.config.quiet {
             eprintln!("photoscrub: {message}");
         }
     }
 
-    fn handle(&mut self, msg: Msg) {
+    pub(super) fn handle(&mut self, msg: Msg) {
         match msg {
             Msg::Fs(Ok(events)) => {
                 let mut rescan = false;
@@ -878,18 +336,18 @@ impl Watch {
     }
 
     /// Whether `path` (absolute, under INBOX) is in the output folder.
-    fn in_out(&self, path: &Path) -> bool {
+    pub(super) fn in_out(&self, path: &Path) -> bool {
         path.starts_with(&self.out)
     }
 
     /// Every file in INBOX, recursively (the output folder and hidden or
     /// partial names left out).
-    fn scan_all(&mut self) {
+    pub(super) fn scan_all(&mut self) {
         let root = self.inbox.clone();
         self.scan_folder(&root);
     }
 
-    fn scan_folder(&mut self, folder: &Path) {
+    pub(super) fn scan_folder(&mut self, folder: &Path) {
         let inbox = self.inbox.clone();
         let out = self.out.clone();
         let walker = walkdir::WalkDir::new(folder)
@@ -921,7 +379,7 @@ impl Watch {
     }
 
     /// A path reported by an event: a folder is scanned, a file looked at.
-    fn look_at(&mut self, path: &Path) {
+    pub(super) fn look_at(&mut self, path: &Path) {
         let Ok(relative) = path.strip_prefix(&self.inbox) else {
             return;
         };
@@ -943,7 +401,7 @@ impl Watch {
 
     /// A file that may be new or changed: it waits to settle unless it is
     /// up to date, in flight, or empty.
-    fn look_at_file(&mut self, path: &Path) {
+    pub(super) fn look_at_file(&mut self, path: &Path) {
         let Ok(relative) = path.strip_prefix(&self.inbox) else {
             return;
         };
@@ -993,7 +451,7 @@ impl Watch {
 
     /// Moves files whose size and time stayed the same for [`SETTLE`] to the
     /// ready queue; files that changed start their quiet period again.
-    fn settle(&mut self, now: Instant) {
+    pub(super) fn settle(&mut self, now: Instant) {
         let mut gone = Vec::new();
         let mut ready = Vec::new();
         for (relative, w) in self.waiting.iter_mut() {
@@ -1028,7 +486,7 @@ impl Watch {
         self.ready.extend(ready);
     }
 
-    fn retry_due(&mut self, now: Instant) {
+    pub(super) fn retry_due(&mut self, now: Instant) {
         let due: Vec<PathBuf> = self
             .retry_at
             .iter()
@@ -1043,7 +501,7 @@ impl Watch {
     }
 
     /// Hands ready files to the workers, recording them as `pending` first.
-    fn dispatch(&mut self) {
+    pub(super) fn dispatch(&mut self) {
         let room = self.max_queued.saturating_sub(self.in_flight.len());
         if room == 0 || self.ready.is_empty() {
             return;
@@ -1102,7 +560,7 @@ impl Watch {
         }
     }
 
-    fn done(&mut self, done: Done) {
+    pub(super) fn done(&mut self, done: Done) {
         match done {
             Done::Abandoned { relative } => {
                 self.in_flight.remove(&relative);
@@ -1173,7 +631,7 @@ impl Watch {
         }
     }
 
-    fn report(
+    pub(super) fn report(
         &mut self,
         relative: &Path,
         input: &Path,
@@ -1251,7 +709,7 @@ impl Watch {
         }
     }
 
-    fn save_state(&mut self, now: bool) {
+    pub(super) fn save_state(&mut self, now: bool) {
         if !self.state_dirty || (!now && self.last_save.elapsed() < SAVE_EVERY) {
             return;
         }
@@ -1275,7 +733,7 @@ impl Watch {
 
 /// Whether a failure was reading the original or writing the output (worth
 /// trying again: permissions, a full disk) rather than the file itself.
-fn is_read_or_write_failure(report: &FileReport) -> bool {
+pub(super) fn is_read_or_write_failure(report: &FileReport) -> bool {
     report
         .error
         .as_ref()
@@ -1283,7 +741,7 @@ fn is_read_or_write_failure(report: &FileReport) -> bool {
 }
 
 /// What was removed, in a few words: ` (removed location near …, device)`.
-fn removed_summary(file: &FileReport) -> String {
+pub(super) fn removed_summary(file: &FileReport) -> String {
     let mut parts = Vec::new();
     for category in Category::ALL {
         if !file
@@ -1308,122 +766,9 @@ fn removed_summary(file: &FileReport) -> String {
     }
 }
 
-fn emit_line(line: &str) {
+pub(super) fn emit_line(line: &str) {
     let mut stdout = io::stdout().lock();
     // A closed stdout must not stop the watcher: the work goes on.
     let _ = writeln!(stdout, "{line}");
     let _ = stdout.flush();
-}
-
-/// Takes an exclusive lock on `out`, so that two watchers never write into
-/// the same folder (and its state file) at once. The lock is `flock` on
-/// Unix and `LockFileEx` on Windows (through [`File::try_lock`]); it goes
-/// with the returned file, and with the process if that dies.
-fn lock_folder(out: &Path) -> Result<File, Error> {
-    let path = out.join(LOCK_FILE);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::Io(format!("cannot create {}: {e}", path.display())))?;
-    // `File::try_lock` is Rust 1.89; Cargo.toml still says 1.85, but the
-    // locked dependencies already need 1.93 (notify-types 1.91, fixed 1.93).
-    #[allow(clippy::incompatible_msrv)]
-    let locked = file.try_lock();
-    match locked {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(Error::Io(format!(
-            "another `photoscrub watch` is already writing into {}",
-            out.display()
-        ))),
-        Err(fs::TryLockError::Error(e)) => {
-            Err(Error::Io(format!("cannot lock {}: {e}", path.display())))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partial_names() {
-        for name in [
-            "IMG_1.jpg.part",
-            "a.JPG.crdownload",
-            "x.tmp",
-            "~$doc.jpg",
-            ".hidden.jpg",
-            ".photoscrub-abc.tmp",
-            "a.jpg~",
-            "b.jpg.partial",
-        ] {
-            assert!(is_partial_name(name), "{name}");
-        }
-        for name in ["IMG_1.jpg", "holiday.part.jpg", "x.heic", "temp.jpg"] {
-            assert!(!is_partial_name(name), "{name}");
-        }
-        assert!(is_ignored(Path::new(".sync/a.jpg")));
-        assert!(!is_ignored(Path::new("2024/a.jpg")));
-    }
-
-    #[test]
-    fn state_round_trip_and_stale_policy() {
-        let dir = tempfile::tempdir().unwrap();
-        let policy = Policy::default();
-        let mut notes = Vec::new();
-        let mut state = State::load(
-            &dir.path().join(STATE_FILE),
-            &policy,
-            dir.path(),
-            &mut notes,
-        );
-        assert!(notes.is_empty());
-        let fp = Fingerprint {
-            size: 10,
-            mtime_ns: 5,
-        };
-        state.files.insert(
-            "a.jpg".into(),
-            Entry {
-                size: 10,
-                mtime_ns: 5,
-                status: EntryStatus::Cleaned,
-                output: true,
-                retry: false,
-            },
-        );
-        state.save(dir.path(), true).unwrap();
-        let again = State::load(
-            &dir.path().join(STATE_FILE),
-            &policy,
-            dir.path(),
-            &mut notes,
-        );
-        assert!(again.is_done("a.jpg", fp));
-        assert!(!again.is_done("a.jpg", Fingerprint { size: 11, ..fp }));
-        let keep_time = Policy::keep(&[Category::Time]);
-        let stale = State::load(
-            &dir.path().join(STATE_FILE),
-            &keep_time,
-            dir.path(),
-            &mut notes,
-        );
-        assert!(!stale.is_done("a.jpg", fp));
-        assert!(stale.files["a.jpg"].output);
-        assert_eq!(notes.len(), 1);
-    }
-
-    #[test]
-    fn one_watcher_per_output_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = lock_folder(dir.path()).unwrap();
-        match lock_folder(dir.path()) {
-            Err(Error::Io(m)) => assert!(m.contains("another `photoscrub watch`"), "{m}"),
-            other => panic!("a second lock was not refused: {other:?}"),
-        }
-        drop(first);
-        lock_folder(dir.path()).expect("the lock goes with the first watcher");
-    }
 }

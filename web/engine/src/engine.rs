@@ -1,0 +1,216 @@
+//! The state of one worker's engine: the file being cleaned, its plan, and
+//! the place table once loaded.
+
+use crate::blob::{BlobSource, INPUT, OUTPUT};
+use crate::crc32::Crc32;
+use crate::report::{FileReport, Refusal};
+use crate::summary;
+use photoscrub_core::mapdata::MapData;
+use photoscrub_core::places::Places;
+use photoscrub_core::{read_range, Error, Format, Piece, Plan, Policy, Source, MAX_PHOTO};
+use serde::Serialize;
+
+/// Videos are read back for their CRC in pieces this large.
+const CHUNK: u64 = 4 << 20;
+
+#[derive(Default)]
+pub struct Engine {
+    /// A photo, read whole (as the command line reads it); videos are read
+    /// in ranges and never whole.
+    photo: Option<Vec<u8>>,
+    input_size: u64,
+    plan: Option<Plan>,
+    /// The plan's new bytes, one after another.
+    pub new_bytes: Vec<u8>,
+    /// The last answer, as JSON.
+    pub text: String,
+    /// Where the page writes what it hands over (the place table).
+    pub scratch: Vec<u8>,
+    places: Option<Places<'static>>,
+    map: Option<MapData<'static>>,
+    report: Option<FileReport>,
+}
+
+/// The plan as the page needs it: `["n", offset, len]` into the new
+/// bytes, `["i", start, end]` of the file, `["z", len]` zeros.
+#[derive(Serialize)]
+struct PlanJson {
+    format: String,
+    size: u64,
+    pieces: Vec<(&'static str, u64, u64)>,
+}
+
+impl Engine {
+    /// The cleaning policy: the command line's default (everything that
+    /// identifies goes; rendering stays).
+    fn policy() -> Policy {
+        Policy::default()
+    }
+
+    /// Plans the cleaning of the page's file of `size` bytes; true on
+    /// success (`text` is then the plan, else the refusal).
+    pub fn plan(&mut self, size: u64) -> bool {
+        self.photo = None;
+        self.plan = None;
+        self.report = None;
+        self.new_bytes.clear();
+        self.input_size = size;
+        let result = self.plan_input(size);
+        self.answer(result)
+    }
+
+    fn plan_input(&mut self, size: u64) -> Result<PlanJson, Refusal> {
+        let input = BlobSource::new(INPUT, size);
+        if photoscrub_core::detect_source(&input)? != Format::Video {
+            if size > MAX_PHOTO {
+                return Err(Error::Unsupported(format!(
+                    "photos larger than {} MB are not supported",
+                    MAX_PHOTO >> 20
+                ))
+                .into());
+            }
+            let bytes = read_range(&input, 0..size)
+                .map_err(|e| Error::io_because("cannot read the file", e))?;
+            self.photo = Some(bytes);
+        }
+        let plan = match &self.photo {
+            Some(bytes) => photoscrub_core::plan(&bytes[..], &Self::policy())?,
+            None => photoscrub_core::plan(&input, &Self::policy())?,
+        };
+        let mut pieces = Vec::with_capacity(plan.output.pieces().len());
+        for piece in plan.output.pieces() {
+            pieces.push(match piece {
+                Piece::New(bytes) => {
+                    let at = self.new_bytes.len() as u64;
+                    self.new_bytes.extend_from_slice(bytes);
+                    ("n", at, bytes.len() as u64)
+                }
+                Piece::Input(range) => ("i", range.start, range.end),
+                Piece::Zeros(n) => ("z", *n, 0),
+            });
+        }
+        let answer = PlanJson {
+            format: plan.input.format.to_string(),
+            size: plan.output.len(),
+            pieces,
+        };
+        self.plan = Some(plan);
+        Ok(answer)
+    }
+
+    /// Verifies the cleaned file the page assembled (`size` bytes) against
+    /// the plan; true on success (`text` is then the report).
+    pub fn verify(&mut self, size: u64) -> bool {
+        let result = self.verify_output(size);
+        if let Ok(report) = &result {
+            self.report = Some(report.clone());
+        }
+        self.answer(result)
+    }
+
+    fn verify_output(&mut self, size: u64) -> Result<FileReport, Refusal> {
+        let plan = self
+            .plan
+            .as_ref()
+            .ok_or_else(|| Error::io("nothing was planned"))?;
+        let policy = Self::policy();
+        let output = BlobSource::new(OUTPUT, size);
+        let input = BlobSource::new(INPUT, self.input_size);
+        let (after, crc, unchanged) = match &self.photo {
+            Some(photo) => {
+                let written = read_range(&output, 0..size)
+                    .map_err(|e| Error::io_because("cannot read the cleaned file back", e))?;
+                let after = photoscrub_core::verify(plan, &photo[..], &written[..], &policy)?;
+                (
+                    after,
+                    crate::crc32::of(&written),
+                    plan.is_identity(&photo[..]),
+                )
+            }
+            None => {
+                let after = photoscrub_core::verify(plan, &input, &output, &policy)?;
+                (after, crc_of(&output)?, plan.is_identity(&input))
+            }
+        };
+        let scan = plan.input.scan.clone().marked_against(&after);
+        let report = FileReport {
+            format: plan.input.format.to_string(),
+            status: if unchanged {
+                "already clean"
+            } else {
+                "cleaned"
+            },
+            size,
+            crc32: crc,
+            day: summary::day_taken(&scan),
+            needs_places: false,
+            scan,
+        };
+        Ok(report.with_places(self.places.as_ref(), self.map.as_ref()))
+    }
+
+    /// The last report again, with place names if a table is now loaded.
+    pub fn report(&mut self) -> bool {
+        let result = self
+            .report
+            .clone()
+            .map(|r| r.with_places(self.places.as_ref(), self.map.as_ref()))
+            .ok_or_else(|| Refusal::from(Error::io("nothing was verified")));
+        self.answer(result)
+    }
+
+    /// Takes the scratch bytes as the place table (`map` false) or the map
+    /// outlines (`map` true); true if they parse.
+    pub fn load_data(&mut self, map: bool) -> bool {
+        // Loaded once per worker and kept for its life.
+        let data: &'static [u8] = Box::leak(std::mem::take(&mut self.scratch).into_boxed_slice());
+        let result = if map {
+            MapData::parse(data)
+                .map(|m| self.map = Some(m))
+                .map_err(|e| e.to_string())
+        } else {
+            Places::parse(data)
+                .map(|p| self.places = Some(p))
+                .map_err(|e| e.to_string())
+        };
+        let ok = result.is_ok();
+        self.text = serde_json::json!({ "error": result.err() }).to_string();
+        ok
+    }
+
+    /// The places of the located photos the page wrote to scratch as JSON.
+    pub fn places(&mut self) -> bool {
+        let result = serde_json::from_slice::<Vec<summary::Located>>(&self.scratch)
+            .map(|points| summary::places(&points, self.places.as_ref(), self.map.as_ref()))
+            .map_err(|e| Refusal {
+                status: "failed",
+                error: e.to_string(),
+            });
+        self.answer(result)
+    }
+
+    fn answer<T: Serialize>(&mut self, result: Result<T, Refusal>) -> bool {
+        let (text, ok) = match result {
+            Ok(value) => (serde_json::to_string(&value), true),
+            Err(refusal) => (serde_json::to_string(&refusal), false),
+        };
+        self.text = text.unwrap_or_else(|e| format!("{{\"status\":\"failed\",\"error\":\"{e}\"}}"));
+        ok
+    }
+}
+
+/// The CRC-32 of a file read in pieces.
+fn crc_of(src: &BlobSource) -> Result<u32, Refusal> {
+    let mut crc = Crc32::default();
+    let mut buf = Vec::new();
+    let mut at = 0;
+    while at < src.size() {
+        let n = CHUNK.min(src.size() - at) as usize;
+        buf.resize(n, 0);
+        src.read_exact_at(&mut buf, at)
+            .map_err(|e| Error::io_because("cannot read the cleaned file back", e))?;
+        crc.update(&buf);
+        at += n as u64;
+    }
+    Ok(crc.value())
+}
