@@ -46,6 +46,10 @@ struct Gif<'a, 'p> {
     scan: Scan,
     media: Vec<Range<u64>>,
     out: Pieces,
+    /// The logical screen's width and height.
+    screen: (u16, u16),
+    /// How far right and down the images reach.
+    extent: (u16, u16),
 }
 
 impl<'a, 'p> Gif<'a, 'p> {
@@ -69,9 +73,21 @@ impl<'a, 'p> Gif<'a, 'p> {
             scan: Scan::default(),
             media: Vec::new(),
             out: Pieces::default(),
+            screen: (0, 0),
+            extent: (0, 0),
         };
-        // Header, screen and colour table: every value is valid as it is.
-        gif.out.push_new(&data[..screen_end]);
+        // Header and screen written new (no pixel aspect ratio: viewers
+        // ignore it); the global colour table is part of the picture.
+        let background = if screen_end > 13 && usize::from(data[11]) * 3 < screen_end - 13 {
+            data[11]
+        } else {
+            0
+        };
+        gif.out.push_new(&data[..11]);
+        gif.out.push_new(&[background, 0]);
+        gif.out.push_input(13..screen_end as u64);
+        gif.media.push(13..screen_end as u64);
+        gif.screen = (le16(&data[6..8]), le16(&data[8..10]));
         let mut pos = screen_end;
         loop {
             pos = match data.get(pos) {
@@ -89,6 +105,11 @@ impl<'a, 'p> Gif<'a, 'p> {
                     ))
                 }
             };
+        }
+        if gif.extent != gif.screen {
+            return Err(Error::damaged(
+                "the logical screen is larger than its images: it cannot be cleaned with certainty",
+            ));
         }
         gif.out.push_new(&[TRAILER]);
         if pos + 1 < data.len() {
@@ -110,6 +131,17 @@ impl<'a, 'p> Gif<'a, 'p> {
         let cut = || Error::damaged(format!("truncated: image at byte {pos} is cut short"));
         let d = data.get(pos..pos + 10).ok_or_else(cut)?;
         let (width, height) = (le16(&d[5..7]), le16(&d[7..9]));
+        let (left, top) = (le16(&d[1..3]), le16(&d[3..5]));
+        let (sw, sh) = self.screen;
+        if u32::from(left) + u32::from(width) > u32::from(sw)
+            || u32::from(top) + u32::from(height) > u32::from(sh)
+        {
+            return Err(Error::damaged(format!(
+                "image at byte {pos} lies outside the logical screen"
+            )));
+        }
+        self.extent.0 = self.extent.0.max(left + width);
+        self.extent.1 = self.extent.1.max(top + height);
         let code_size_at = pos + 10 + colour_table_len(d[9]);
         let min = *data.get(code_size_at).ok_or_else(cut)?;
         if !(2..=8).contains(&min) {
@@ -199,8 +231,15 @@ impl<'a, 'p> Gif<'a, 'p> {
     fn control(&mut self, chain: &[u8]) {
         match chain {
             [4, flags, d1, d2, t, rest @ ..] => {
+                // Reserved bits and undefined disposals cleared; the
+                // transparent index only when transparency is on.
+                let mut flags = flags & 0x1F;
+                if flags >> 2 > 3 {
+                    flags &= 0x03;
+                }
+                let t = if flags & 1 == 1 { *t } else { 0 };
                 self.out
-                    .push_new(&[EXTENSION, CONTROL, 4, flags & 0x1F, *d1, *d2, *t, 0]);
+                    .push_new(&[EXTENSION, CONTROL, 4, flags, *d1, *d2, t, 0]);
                 if rest.len() > 1 {
                     self.extra("graphic control", rest.len() - 1);
                 }

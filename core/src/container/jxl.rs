@@ -27,7 +27,9 @@
 use crate::findings::{Category, Finding, Scan};
 use crate::metadata::exif::{Exif, ImageFacts};
 use crate::metadata::xmp;
+use crate::plan::{Inspection, Pieces, Plan};
 use crate::policy::Policy;
+use crate::sniff::Format;
 use crate::Error;
 use std::ops::Range;
 
@@ -75,41 +77,28 @@ fn printable(kind: &[u8]) -> String {
         .collect()
 }
 
-/// A file: a bare codestream, or the boxes of a container.
-enum Jxl {
-    Bare,
-    Boxes(Vec<JxlBox>),
-}
-
-impl Jxl {
-    fn parse(data: &[u8]) -> Result<Jxl, Error> {
-        if data.starts_with(CODESTREAM) {
-            return Ok(Jxl::Bare);
-        }
-        if !data.starts_with(SIGNATURE) {
-            return Err(Error::damaged(
-                "not a JPEG XL file (no codestream or container signature)",
-            ));
-        }
-        let boxes = read_boxes(data)?;
-        check_layout(&boxes)?;
-        Ok(Jxl::Boxes(boxes))
-    }
-}
-
-/// Reads every box, refusing any that runs past the end of the file.
-fn read_boxes(data: &[u8]) -> Result<Vec<JxlBox>, Error> {
-    let mut boxes = Vec::new();
+/// Reads the boxes of a container, refusing any that runs past the end of
+/// the file; once the codestream is complete, bytes that are not a box are
+/// a trailer (returned as its start).
+fn read_boxes(data: &[u8]) -> Result<(Vec<JxlBox>, Option<usize>), Error> {
+    let mut boxes: Vec<JxlBox> = Vec::new();
     let mut pos = 0;
+    let mut complete = false;
     while pos < data.len() {
         if boxes.len() >= MAX_BOXES {
             return Err(Error::damaged(format!("more than {MAX_BOXES} boxes")));
         }
-        let b = read_box(data, pos)?;
+        let b = match read_box(data, pos) {
+            Ok(b) => b,
+            Err(_) if complete => return Ok((boxes, Some(pos))),
+            Err(e) => return Err(e),
+        };
+        complete |= &b.kind == b"jxlc"
+            || (&b.kind == b"jxlp" && b.payload(data).first().is_some_and(|&c| c & 0x80 != 0));
         pos = b.whole.end;
         boxes.push(b);
     }
-    Ok(boxes)
+    Ok((boxes, None))
 }
 
 fn read_box(data: &[u8], pos: usize) -> Result<JxlBox, Error> {
@@ -217,7 +206,7 @@ fn scan_box(b: &JxlBox, data: &[u8]) -> Result<Scan, Error> {
             )
         }
         _ => one(
-            Category::Device,
+            Category::Unknown,
             "UnknownBox",
             format!("'{}', {} bytes", b.name(), payload.len()),
         ),
@@ -266,74 +255,179 @@ fn jumbf_label(payload: &[u8]) -> String {
     }
 }
 
-/// Everything the metadata boxes would tell a stranger. A bare codestream
-/// has no metadata.
-pub fn scan(data: &[u8]) -> Result<Scan, Error> {
-    let mut scan = Scan::default();
-    if let Jxl::Boxes(boxes) = Jxl::parse(data)? {
-        for b in &boxes {
-            scan.extend(scan_box(b, data)?);
-        }
-    }
-    Ok(scan)
+/// What a JPEG XL file says, where its codestream is, and the cleaned file.
+struct Walked {
+    scan: Scan,
+    media: Vec<Range<u64>>,
+    out: Pieces,
 }
 
-/// The cleaned file: a bare codestream unchanged; for the container, the
-/// structural boxes byte for byte, in order, and no unknown box.
+/// Reads `data` once, planning its cleaning under `policy`.
 ///
-/// JPEG XL keeps its orientation and colour in the codestream, so no EXIF is
-/// needed to show the picture right: the `Exif` box is dropped unless the
-/// policy keeps something in it, and then rebuilt from the allowlist. An
-/// `xml ` box is kept whole when everything it says is kept; JUMBF,
-/// compressed and unknown boxes never are.
-pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
-    let boxes = match Jxl::parse(data)? {
-        Jxl::Bare => return Ok(data.to_vec()),
-        Jxl::Boxes(boxes) => boxes,
+/// A bare codestream is all image data: it is copied whole. In a container
+/// only the codestream (the `jxlc` payload, or each `jxlp` part after its
+/// counter) is copied; the signature, `ftyp` and `jxll` boxes and every box
+/// header are written new. JPEG XL keeps its orientation and colour in the
+/// codestream, so no EXIF is needed to show the picture right: the `Exif`
+/// box is dropped unless the policy keeps something in it, and then rebuilt
+/// from the allowlist; XMP is cut down to the kept properties. JUMBF,
+/// compressed, JPEG reconstruction, frame index and unknown boxes are
+/// dropped, and anything after the last box.
+fn walk(data: &[u8], policy: &Policy) -> Result<Walked, Error> {
+    let mut walked = Walked {
+        scan: Scan::default(),
+        media: Vec::new(),
+        out: Pieces::default(),
     };
-    let mut out = Vec::with_capacity(data.len());
+    if data.starts_with(CODESTREAM) {
+        walked.out.push_input(0..data.len() as u64);
+        walked.media.push(0..data.len() as u64);
+        return Ok(walked);
+    }
+    if !data.starts_with(SIGNATURE) {
+        return Err(Error::damaged(
+            "not a JPEG XL file (no codestream or container signature)",
+        ));
+    }
+    let (boxes, trailer) = read_boxes(data)?;
+    check_layout(&boxes)?;
+    let mut parts = 0u32;
     for b in &boxes {
+        walked.scan.extend(scan_box(b, data)?);
+        let payload = b.payload(data);
+        let out = &mut walked.out;
         match &b.kind {
-            _ if b.is_structure() => out.extend_from_slice(&data[b.whole.clone()]),
-            b"xml " if policy.keeps_all(&scan_box(b, data)?) => {
-                out.extend_from_slice(&data[b.whole.clone()])
+            b"JXL " => out.push_new(SIGNATURE),
+            b"ftyp" if payload.get(..4) == Some(b"jxl ") => {
+                write_box(out, b"ftyp", &[b"jxl \0\0\0\0jxl "])?
             }
-            b"Exif" => write_exif(&mut out, b.payload(data), policy)?,
+            b"ftyp" => return Err(Error::damaged("the ftyp box does not name JPEG XL")),
+            b"jxll" if matches!(payload, [5] | [10]) => write_box(out, b"jxll", &[payload])?,
+            b"jxlc" => {
+                write_header(out, b"jxlc", payload.len())?;
+                copy(&mut walked, b.payload.clone());
+            }
+            b"jxlp" => {
+                let counter = payload
+                    .get(..4)
+                    .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                    .ok_or_else(|| Error::damaged("a jxlp box is too short"))?;
+                if counter & 0x7FFF_FFFF != parts {
+                    return Err(Error::damaged("the jxlp parts are out of order"));
+                }
+                parts += 1;
+                write_header(out, b"jxlp", payload.len())?;
+                out.push_new(&counter.to_be_bytes());
+                copy(&mut walked, b.payload.start + 4..b.payload.end);
+            }
+            b"Exif" => write_exif(out, payload, policy)?,
+            b"xml " if policy.keeps_some(&xmp::scan(payload, "XMP")) => {
+                if let Some(packet) = xmp::filter(payload, policy) {
+                    write_box(out, b"xml ", &[&packet])?;
+                }
+            }
             _ => {}
         }
     }
-    Ok(out)
+    if let Some(at) = trailer {
+        walked.scan.push(Finding::new(
+            Category::Unknown,
+            "JXL trailer",
+            "TrailerData",
+            format!("{} bytes after the last box", data.len() - at),
+        ));
+    }
+    Ok(walked)
+}
+
+/// Copies a range of codestream.
+fn copy(walked: &mut Walked, range: Range<usize>) {
+    let range = range.start as u64..range.end as u64;
+    walked.out.push_input(range.clone());
+    walked.media.push(range);
+}
+
+/// A box header for a payload of `len` bytes (a 64-bit size if it needs
+/// one).
+fn write_header(out: &mut Pieces, kind: &[u8; 4], len: usize) -> Result<(), Error> {
+    match u32::try_from(len + 8) {
+        Ok(size) => {
+            out.push_new(&size.to_be_bytes());
+            out.push_new(kind);
+        }
+        Err(_) => {
+            out.push_new(&1u32.to_be_bytes());
+            out.push_new(kind);
+            out.push_new(&(len as u64 + 16).to_be_bytes());
+        }
+    }
+    Ok(())
+}
+
+fn write_box(out: &mut Pieces, kind: &[u8; 4], parts: &[&[u8]]) -> Result<(), Error> {
+    write_header(out, kind, parts.iter().map(|p| p.len()).sum())?;
+    for p in parts {
+        out.push_new(p);
+    }
+    Ok(())
 }
 
 /// Writes a rebuilt `Exif` box if the policy keeps anything in it beyond
 /// rendering tags.
-fn write_exif(out: &mut Vec<u8>, payload: &[u8], policy: &Policy) -> Result<(), Error> {
+fn write_exif(out: &mut Pieces, payload: &[u8], policy: &Policy) -> Result<(), Error> {
     let exif = Exif::parse(exif_tiff(payload)?)?;
     let wanted = exif
         .scan("EXIF")
         .has_any(|c| c != Category::Rendering && policy.keeps(c));
     if wanted {
         let tiff = exif.rebuild(policy, ImageFacts::default())?;
-        let size = u32::try_from(tiff.len() + 12)
-            .map_err(|_| Error::damaged("the rebuilt Exif box is too large"))?;
-        out.extend_from_slice(&size.to_be_bytes());
-        out.extend_from_slice(b"Exif\0\0\0\0");
-        out.extend_from_slice(&tiff);
+        write_box(out, b"Exif", &[&[0, 0, 0, 0], &tiff])?;
     }
     Ok(())
 }
 
+/// What a JPEG XL file says and where its codestream is, from one parse.
+pub fn inspect(data: &[u8]) -> Result<Inspection, Error> {
+    let walked = walk(data, &Policy::default())?;
+    Ok(Inspection {
+        format: Format::Jxl,
+        scan: walked.scan,
+        media: walked.media,
+    })
+}
+
+/// How to clean a JPEG XL file under `policy`, from one parse.
+pub fn plan(data: &[u8], policy: &Policy) -> Result<Plan, Error> {
+    let walked = walk(data, policy)?;
+    Ok(Plan {
+        input: Inspection {
+            format: Format::Jxl,
+            scan: walked.scan,
+            media: walked.media,
+        },
+        input_len: data.len() as u64,
+        output: walked.out,
+    })
+}
+
+/// Everything the metadata boxes would tell a stranger. A bare codestream
+/// has no metadata.
+pub fn scan(data: &[u8]) -> Result<Scan, Error> {
+    Ok(inspect(data)?.scan)
+}
+
+/// The cleaned file, in one buffer.
+pub fn rebuild(data: &[u8], policy: &Policy) -> Result<Vec<u8>, Error> {
+    plan(data, policy)?.output.to_vec(data)
+}
+
 /// The codestream: the whole file if bare, else the `jxlc` payload or the
-/// `jxlp` payloads (with their part counters) in order.
+/// `jxlp` parts (after their counters) in order.
 pub fn image_data(data: &[u8]) -> Result<Vec<&[u8]>, Error> {
-    let boxes = match Jxl::parse(data)? {
-        Jxl::Bare => return Ok(vec![data]),
-        Jxl::Boxes(boxes) => boxes,
-    };
-    Ok(boxes
-        .iter()
-        .filter(|b| &b.kind == b"jxlc" || &b.kind == b"jxlp")
-        .map(|b| b.payload(data))
+    Ok(inspect(data)?
+        .media
+        .into_iter()
+        .map(|r| &data[r.start as usize..r.end as usize])
         .collect())
 }
 

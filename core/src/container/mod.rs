@@ -79,6 +79,7 @@ pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
         Format::Png => png::inspect(data),
         Format::Gif => gif::inspect(data),
         Format::Webp => webp::inspect(data),
+        Format::Jxl => jxl::inspect(data),
         Format::Video => Err(Error::Unsupported("videos are read as a source".into())),
         Format::Raw => Ok(Inspection {
             format,
@@ -102,6 +103,7 @@ pub fn plan_photo(format: Format, data: &[u8], policy: &Policy) -> Result<Plan, 
         Format::Png => png::plan(data, policy),
         Format::Gif => gif::plan(data, policy),
         Format::Webp => webp::plan(data, policy),
+        Format::Jxl => jxl::plan(data, policy),
         Format::Video | Format::Raw => Err(unsupported(format)),
         // Not yet parsed once into pieces: scanned, rebuilt into one
         // buffer, and their image data found, each on its own.

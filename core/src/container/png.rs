@@ -640,11 +640,13 @@ impl<'a> Png<'a> {
         let payload = chunk.payload_range();
         let used = stream.feed(&self.data[payload.clone()])?;
         let ended = stream.ended;
+        let stream = &*stream;
         self.push_data(chunk, None, payload.start..payload.start + used);
         if used < payload.len() {
             self.tail(chunk, payload.len() - used);
         }
         if ended {
+            stream.finish()?;
             walk.idat = Idat::Ended;
         }
         Ok(())

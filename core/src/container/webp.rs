@@ -336,6 +336,14 @@ impl<'a> Webp<'a> {
         if self.animated && self.header.is_none() {
             return Err(Error::damaged("an animation without a VP8X chunk"));
         }
+        // The canvas of a still picture is its bitstream's size.
+        if let (Some((_, w, h)), Some((bw, bh, _))) = (self.header, self.bitstream) {
+            if (w, h) != (bw, bh) {
+                return Err(Error::damaged(
+                    "the VP8X canvas is not the size of the picture",
+                ));
+            }
+        }
         Ok(())
     }
 
