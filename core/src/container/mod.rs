@@ -2,11 +2,10 @@
 //! returns a [`Plan`]: what the metadata would tell, where the image data
 //! is, and the cleaned file as pieces.
 //!
-//! Formats not yet planned in one parse offer three functions, joined here:
-//! - `scan(data) -> Result<Scan, Error>`: what its metadata would tell;
-//! - `rebuild(data, policy) -> Result<Vec<u8>, Error>`: the cleaned file;
-//! - `image_data(data) -> Result<Vec<&[u8]>, Error>`: the pieces of image
-//!   data whose bytes must be identical in the input and the output.
+//! Every photo format is planned from one parse ([`inspect_photo`],
+//! [`plan_photo`]); videos are read as a [`Source`](crate::Source) by
+//! `mp4`. [`scan`], [`rebuild`] and [`image_data`] are thin views of the
+//! same parse, kept for the fuzz targets.
 
 pub mod cr3;
 pub mod gif;
@@ -24,7 +23,6 @@ use crate::plan::{Inspection, Plan};
 use crate::policy::Policy;
 use crate::sniff::Format;
 use crate::Error;
-use std::ops::Range;
 
 /// Everything the file's metadata blocks would tell.
 pub fn scan(format: Format, data: &[u8]) -> Result<Scan, Error> {
@@ -86,11 +84,6 @@ pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
             scan: scan(format, data)?,
             media: Vec::new(),
         }),
-        _ => Ok(Inspection {
-            format,
-            scan: scan(format, data)?,
-            media: ranges_of(data, &image_data(format, data)?),
-        }),
     }
 }
 
@@ -105,26 +98,7 @@ pub fn plan_photo(format: Format, data: &[u8], policy: &Policy) -> Result<Plan, 
         Format::Webp => webp::plan(data, policy),
         Format::Jxl => jxl::plan(data, policy),
         Format::Video | Format::Raw => Err(unsupported(format)),
-        // Not yet parsed once into pieces: scanned, rebuilt into one
-        // buffer, and their image data found, each on its own.
-        _ => Ok(Plan {
-            input: inspect_photo(format, data)?,
-            input_len: data.len() as u64,
-            output: rebuild(format, data, policy)?.into(),
-        }),
     }
-}
-
-/// Where the sub-slices `parts` of `data` lie in it.
-fn ranges_of(data: &[u8], parts: &[&[u8]]) -> Vec<Range<u64>> {
-    let base = data.as_ptr() as usize;
-    parts
-        .iter()
-        .map(|p| {
-            let start = (p.as_ptr() as usize - base) as u64;
-            start..start + p.len() as u64
-        })
-        .collect()
 }
 
 /// The refusal for a format that cannot be cleaned (yet).

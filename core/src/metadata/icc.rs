@@ -63,7 +63,32 @@ pub struct Profile<'a> {
     tags: Vec<Tag<'a>>,
     /// What the rebuilt profile no longer has.
     dropped: Vec<Finding>,
+    /// The profile as it came, when it is kept whole (see [`IDENTITY`]).
+    whole: Option<&'a [u8]>,
 }
+
+/// What a profile says about itself, not about a person: the maker's
+/// signatures and date in the header, its description, copyright, device
+/// and viewing-condition texts, characterisation data. A
+/// profile that holds nothing else beyond its colour data (no private or
+/// unknown tag, no other text, no stray bytes) is a published one (sRGB,
+/// Display P3, a camera maker's) and is kept byte for byte, these fields
+/// reported as rendering; any other is rebuilt without them.
+const IDENTITY: &[&str] = &[
+    "ProfileCMMType",
+    "ProfileDateTime",
+    "PrimaryPlatform",
+    "DeviceManufacturer",
+    "DeviceModel",
+    "ProfileCreator",
+    "ProfileDescription",
+    "ProfileCopyright",
+    "DeviceMfgDesc",
+    "DeviceModelDesc",
+    "ViewingCondDesc",
+    "CharTarget",
+    "CalibrationDateTime",
+];
 
 /// What a profile says: one rendering finding for the profile, and one for
 /// each thing the rebuild drops (text, device fields, private tags). A
@@ -133,6 +158,12 @@ pub fn read(profile: &[u8]) -> Result<Profile<'_>, Error> {
             "bytes no tag points to".into(),
         ));
     }
+    if p.dropped.iter().all(|f| IDENTITY.contains(&f.tag.as_str())) {
+        p.whole = Some(profile);
+        for f in &mut p.dropped {
+            f.category = Category::Rendering;
+        }
+    }
     Ok(p)
 }
 
@@ -188,6 +219,7 @@ fn read_header(profile: &[u8]) -> Result<Profile<'_>, Error> {
         illuminant: profile[68..80].try_into().expect("twelve bytes"),
         tags: Vec::new(),
         dropped: header_findings(profile),
+        whole: None,
     })
 }
 
@@ -428,6 +460,9 @@ impl Profile<'_> {
     /// The rebuilt profile: a new header, the colour tags (tags that shared
     /// their data still share it) and a neutral description.
     pub fn write(&self) -> Vec<u8> {
+        if let Some(profile) = self.whole {
+            return profile.to_vec();
+        }
         let description = self.description();
         let mut tags: Vec<Tag> = self.tags.clone();
         tags.push((*b"desc", &description));
