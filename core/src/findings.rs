@@ -157,6 +157,20 @@ pub const MAX_LISTED: usize = 2000;
 pub const MAX_LOCATIONS: usize = 1000;
 
 impl Scan {
+    /// The day the photo was taken: DateTimeOriginal (or XMP DateCreated)
+    /// first, then any date it holds.
+    pub fn day_taken(&self) -> Option<String> {
+        let times = || {
+            self.findings
+                .iter()
+                .filter(|f| f.category == Category::Time)
+        };
+        times()
+            .filter(|f| f.tag.contains("DateTimeOriginal") || f.tag.contains("DateCreated"))
+            .chain(times())
+            .find_map(|f| day_of(&f.value))
+    }
+
     /// Adds another block's scan to this one.
     pub fn extend(&mut self, other: Scan) {
         for f in other.findings {
@@ -258,9 +272,42 @@ fn shorten(mut s: String) -> String {
     s
 }
 
+/// `YYYY-MM-DD` from a value that starts with a date (`2024:09:14 …`,
+/// `2024-09-14T…`); `None` for anything else or the all-zero date.
+pub fn day_of(value: &str) -> Option<String> {
+    let day: String = value
+        .trim()
+        .chars()
+        .take(10)
+        .map(|c| if c == ':' { '-' } else { c })
+        .collect();
+    let b = day.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10);
+    (ok && !day.starts_with("0000")).then_some(day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_from_exif_and_xmp_dates() {
+        assert_eq!(day_of("2024:09:14 09:30:12").as_deref(), Some("2024-09-14"));
+        assert_eq!(
+            day_of("2024-09-14T09:30:12+02:00").as_deref(),
+            Some("2024-09-14")
+        );
+        assert_eq!(day_of("0000:00:00 00:00:00"), None);
+        assert_eq!(day_of("09:30:12"), None);
+        assert_eq!(day_of("yesterday"), None);
+    }
 
     #[test]
     fn category_names_round_trip() {

@@ -605,7 +605,7 @@ impl Summary {
                 let point = geo::Point {
                     lat: loc.lat,
                     lon: loc.lon,
-                    day: day_taken(file),
+                    day: file.scan.day_taken(),
                 };
                 self.located
                     .push((point, file.path.to_string_lossy().into_owned()));
@@ -640,7 +640,7 @@ impl Summary {
             Category::Text => push_unique(&mut self.texts, &f.value),
             Category::Unknown => self.unreadable += 1,
             Category::Time => {
-                if let Some(day) = day_of(&f.value) {
+                if let Some(day) = photoscrub_core::findings::day_of(&f.value) {
                     self.dates = Some(match self.dates.take() {
                         None => (day.clone(), day),
                         Some((a, b)) => (a.min(day.clone()), b.max(day)),
@@ -712,40 +712,6 @@ fn places(located: &[(geo::Point, String)]) -> Vec<Place> {
     places
 }
 
-/// The day a photo was taken: DateTimeOriginal first, then any date.
-pub fn day_taken(file: &FileReport) -> Option<String> {
-    let times = || {
-        file.scan
-            .findings
-            .iter()
-            .filter(|f| f.category == Category::Time)
-    };
-    times()
-        .filter(|f| f.tag.contains("DateTimeOriginal") || f.tag.contains("DateCreated"))
-        .chain(times())
-        .find_map(|f| day_of(&f.value))
-}
-
-/// `YYYY-MM-DD` from a value that starts with a date (`2024:09:14 …`).
-fn day_of(value: &str) -> Option<String> {
-    let day: String = value
-        .trim()
-        .chars()
-        .take(10)
-        .map(|c| if c == ':' { '-' } else { c })
-        .collect();
-    let b = day.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && digits(0..4)
-        && digits(5..7)
-        && digits(8..10);
-    (ok && !day.starts_with("0000")).then_some(day)
-}
-
 /// How many values of one kind a summary lists; the rest are counted.
 const LISTED_VALUES: usize = 20;
 
@@ -796,17 +762,6 @@ mod tests {
             "\u{201c}Emma's first day at Oak Street School\u{201d}"
         );
         assert!(quote(&"x".repeat(200)).ends_with("…\u{201d}"));
-    }
-
-    #[test]
-    fn days_from_exif_and_xmp_dates() {
-        assert_eq!(day_of("2024:09:14 09:30:12").as_deref(), Some("2024-09-14"));
-        assert_eq!(
-            day_of("2024-09-14T09:30:12+02:00").as_deref(),
-            Some("2024-09-14")
-        );
-        assert_eq!(day_of("0000:00:00 00:00:00"), None);
-        assert_eq!(day_of("09:30:12"), None);
     }
 
     #[test]

@@ -142,7 +142,7 @@ impl Engine {
             },
             size,
             crc32: crc,
-            day: summary::day_taken(&scan),
+            day: scan.day_taken(),
             needs_places: false,
             scan,
         };

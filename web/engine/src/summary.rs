@@ -4,7 +4,7 @@
 
 use photoscrub_core::mapdata::MapData;
 use photoscrub_core::places::Places;
-use photoscrub_core::{geo, Category, Scan};
+use photoscrub_core::geo;
 use serde::{Deserialize, Serialize};
 
 /// A located photo, as the page sends it.
@@ -62,48 +62,12 @@ pub fn places(points: &[Located], places: Option<&Places>, map: Option<&MapData>
     found
 }
 
-/// The day a photo was taken: DateTimeOriginal first, then any date.
-pub fn day_taken(scan: &Scan) -> Option<String> {
-    let times = || {
-        scan.findings
-            .iter()
-            .filter(|f| f.category == Category::Time)
-    };
-    times()
-        .filter(|f| f.tag.contains("DateTimeOriginal") || f.tag.contains("DateCreated"))
-        .chain(times())
-        .find_map(|f| day_of(&f.value))
-}
-
-/// `YYYY-MM-DD` from a value that starts with a date (`2024:09:14 …`).
-fn day_of(value: &str) -> Option<String> {
-    let day: String = value
-        .trim()
-        .chars()
-        .take(10)
-        .map(|c| if c == ':' { '-' } else { c })
-        .collect();
-    let b = day.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && digits(0..4)
-        && digits(5..7)
-        && digits(8..10);
-    (ok && !day.starts_with("0000")).then_some(day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn days_and_places_returned_to() {
-        assert_eq!(day_of("2024:09:14 10:00:00").as_deref(), Some("2024-09-14"));
-        assert_eq!(day_of("0000:00:00 00:00:00"), None);
-        assert_eq!(day_of("yesterday"), None);
         let at = |lat, day: &str| Located {
             lat,
             lon: 4.9,
