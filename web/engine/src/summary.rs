@@ -2,9 +2,9 @@
 //! taken, grouped, with the places returned to on different days (often
 //! home, school or a club) — as the command line's summary says it.
 
+use photoscrub_core::geo;
 use photoscrub_core::mapdata::MapData;
 use photoscrub_core::places::Places;
-use photoscrub_core::geo;
 use serde::{Deserialize, Serialize};
 
 /// A located photo, as the page sends it.
