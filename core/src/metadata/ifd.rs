@@ -191,6 +191,17 @@ impl Ifd {
         self.offset..self.offset + 6 + 12 * self.entries.len()
     }
 
+    /// Every byte the directory itself accounts for: its entry table and
+    /// its out-of-line values.
+    pub fn ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        std::iter::once(self.table()).chain(
+            self.entries
+                .iter()
+                .filter(|e| e.out_of_line())
+                .map(|e| e.value.clone()),
+        )
+    }
+
     pub fn first(&self, data: &[u8], order: Order, tag: u16) -> Option<u64> {
         self.get(tag)?.uints(data, order).ok()?.first().copied()
     }
@@ -254,14 +265,7 @@ impl Directories {
     pub fn structure(&self) -> Vec<Range<usize>> {
         let mut out: Vec<Range<usize>> = std::iter::once(0..8).collect();
         for node in self.all() {
-            out.push(node.ifd.table());
-            out.extend(
-                node.ifd
-                    .entries
-                    .iter()
-                    .filter(|e| e.out_of_line())
-                    .map(|e| e.value.clone()),
-            );
+            out.extend(node.ifd.ranges());
         }
         out
     }

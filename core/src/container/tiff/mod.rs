@@ -329,14 +329,7 @@ impl<'a> Tiff<'a> {
         is_page: bool,
         out: &mut Vec<Range<usize>>,
     ) -> Result<(), Error> {
-        out.push(node.ifd.table());
-        out.extend(
-            node.ifd
-                .entries
-                .iter()
-                .filter(|e| e.out_of_line())
-                .map(|e| e.value.clone()),
-        );
+        out.extend(node.ifd.ranges());
         if !is_page {
             out.extend(self.strips(&node.ifd)?.unwrap_or_default());
         }
