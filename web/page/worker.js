@@ -1,5 +1,6 @@
-// One worker cleans one file at a time: plan, assemble the Blob, verify
-// it, report. Several run side by side (one per core).
+// One worker cleans one file at a time: plan, assemble the Blob, check the
+// page's own bytes in it, verify, checksum, report. Several run side by
+// side (one per core).
 'use strict';
 importScripts('engine.js');
 
@@ -22,7 +23,10 @@ function loadPlaces(engine) {
 async function clean(engine, file) {
   const plan = engine.plan(file);
   const blob = Engine.assemble(plan, file, file.type || 'application/octet-stream');
+  await Engine.checkOwnBytes(blob, plan);
   let report = engine.verify(blob);
+  // A photo's CRC comes from the engine; a video's is streamed.
+  const crc32 = report.crc32 !== null ? report.crc32 : await engine.crc32(plan, file);
   if (report.needs_places) {
     try {
       await loadPlaces(engine);
@@ -31,6 +35,7 @@ async function clean(engine, file) {
       // Without the table the coordinates are still shown.
     }
   }
+  report.crc32 = crc32;
   return { blob, report };
 }
 

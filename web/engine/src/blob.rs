@@ -1,26 +1,20 @@
-//! The dropped file and the cleaned `Blob`, read through the page.
+//! The dropped file, read through the page.
 //!
-//! The page imports `ps_read(which, offset, ptr, len)`: it reads `len`
-//! bytes at `offset` of the file (`which` = [`INPUT`]) or of the cleaned
-//! Blob ([`OUTPUT`]) with `FileReaderSync` and copies them to `ptr`.
+//! The page imports `ps_read(offset, ptr, len)`: it reads `len` bytes at
+//! `offset` of the file being cleaned with `FileReaderSync` and copies them
+//! to `ptr`.
 
 use photoscrub_core::Source;
 use std::io;
 
-/// The dropped file.
-pub const INPUT: u32 = 0;
-/// The cleaned file the page assembled.
-pub const OUTPUT: u32 = 1;
-
-/// A file the page holds, read in ranges.
+/// The file the page is cleaning, read in ranges.
 pub struct BlobSource {
-    which: u32,
     size: u64,
 }
 
 impl BlobSource {
-    pub fn new(which: u32, size: u64) -> BlobSource {
-        BlobSource { which, size }
+    pub fn new(size: u64) -> BlobSource {
+        BlobSource { size }
     }
 }
 
@@ -34,7 +28,7 @@ impl Source for BlobSource {
         if end.is_none_or(|end| end > self.size) {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
-        if buf.is_empty() || host::read(self.which, offset, buf) {
+        if buf.is_empty() || host::read(offset, buf) {
             Ok(())
         } else {
             Err(io::Error::other("the browser could not read the file"))
@@ -47,22 +41,22 @@ impl Source for BlobSource {
 mod host {
     #[link(wasm_import_module = "photoscrub")]
     extern "C" {
-        fn ps_read(which: u32, offset: f64, ptr: *mut u8, len: usize) -> u32;
+        fn ps_read(offset: f64, ptr: *mut u8, len: usize) -> u32;
     }
 
-    /// Fills `buf` from `offset` of file `which`; false if the page could not.
-    pub fn read(which: u32, offset: u64, buf: &mut [u8]) -> bool {
+    /// Fills `buf` from `offset` of the file; false if the page could not.
+    pub fn read(offset: u64, buf: &mut [u8]) -> bool {
         // SAFETY: the page writes exactly `buf.len()` bytes at `buf`'s
         // address (inside this buffer) and keeps no reference to it.
         // Offsets are below 2^53, exact in an f64.
-        unsafe { ps_read(which, offset as f64, buf.as_mut_ptr(), buf.len()) == 0 }
+        unsafe { ps_read(offset as f64, buf.as_mut_ptr(), buf.len()) == 0 }
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod host {
     /// Outside the browser there is no page to read from.
-    pub fn read(_which: u32, _offset: u64, _buf: &mut [u8]) -> bool {
+    pub fn read(_offset: u64, _buf: &mut [u8]) -> bool {
         false
     }
 }

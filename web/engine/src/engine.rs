@@ -1,30 +1,32 @@
 //! The state of one worker's engine: the file being cleaned, its plan, and
 //! the place table once loaded.
 
-use crate::blob::{BlobSource, INPUT, OUTPUT};
-use crate::crc32::Crc32;
+use crate::blob::BlobSource;
+use crate::planned::Planned;
 use crate::report::{FileReport, Refusal};
 use crate::summary;
 use photoscrub_core::mapdata::MapData;
 use photoscrub_core::places::Places;
-use photoscrub_core::{read_range, Error, Format, Piece, Plan, Policy, Source, MAX_PHOTO};
+use photoscrub_core::{Error, Format, Piece, Plan, Policy, Source, MAX_PHOTO};
 use serde::Serialize;
-
-/// Videos are read back for their CRC in pieces this large.
-const CHUNK: u64 = 4 << 20;
 
 #[derive(Default)]
 pub struct Engine {
-    /// A photo, read whole (as the command line reads it); videos are read
-    /// in ranges and never whole.
-    photo: Option<Vec<u8>>,
+    /// A photo, read whole (as the command line reads it) into a buffer
+    /// kept from file to file; videos are read in ranges and never whole.
+    photo: Vec<u8>,
+    /// How much of `photo` is the current file; `None` for a video.
+    photo_len: Option<usize>,
+    /// A photo's cleaned form, assembled here from its plan.
+    cleaned: Vec<u8>,
     input_size: u64,
     plan: Option<Plan>,
     /// The plan's new bytes, one after another.
     pub new_bytes: Vec<u8>,
     /// The last answer, as JSON.
     pub text: String,
-    /// Where the page writes what it hands over (the place table).
+    /// Where the page writes what it hands over (the place table, bytes to
+    /// checksum).
     pub scratch: Vec<u8>,
     places: Option<Places<'static>>,
     map: Option<MapData<'static>>,
@@ -50,7 +52,7 @@ impl Engine {
     /// Plans the cleaning of the page's file of `size` bytes; true on
     /// success (`text` is then the plan, else the refusal).
     pub fn plan(&mut self, size: u64) -> bool {
-        self.photo = None;
+        self.photo_len = None;
         self.plan = None;
         self.report = None;
         self.new_bytes.clear();
@@ -60,21 +62,12 @@ impl Engine {
     }
 
     fn plan_input(&mut self, size: u64) -> Result<PlanJson, Refusal> {
-        let input = BlobSource::new(INPUT, size);
+        let input = BlobSource::new(size);
         if photoscrub_core::detect_source(&input)? != Format::Video {
-            if size > MAX_PHOTO {
-                return Err(Error::Unsupported(format!(
-                    "photos larger than {} MB are not supported",
-                    MAX_PHOTO >> 20
-                ))
-                .into());
-            }
-            let bytes = read_range(&input, 0..size)
-                .map_err(|e| Error::io_because("cannot read the file", e))?;
-            self.photo = Some(bytes);
+            self.read_photo(&input)?;
         }
-        let plan = match &self.photo {
-            Some(bytes) => photoscrub_core::plan(&bytes[..], &Self::policy())?,
+        let plan = match self.photo_len {
+            Some(len) => photoscrub_core::plan(&self.photo[..len], &Self::policy())?,
             None => photoscrub_core::plan(&input, &Self::policy())?,
         };
         let mut pieces = Vec::with_capacity(plan.output.pieces().len());
@@ -98,8 +91,29 @@ impl Engine {
         Ok(answer)
     }
 
-    /// Verifies the cleaned file the page assembled (`size` bytes) against
-    /// the plan; true on success (`text` is then the report).
+    /// Reads the whole photo into `photo`, growing it only when a photo is
+    /// larger than any before (no zeroing of 4 MB per photo).
+    fn read_photo(&mut self, input: &BlobSource) -> Result<(), Refusal> {
+        if input.size() > MAX_PHOTO {
+            return Err(Error::Unsupported(format!(
+                "photos larger than {} MB are not supported",
+                MAX_PHOTO >> 20
+            ))
+            .into());
+        }
+        let len = input.size() as usize;
+        if self.photo.len() < len {
+            self.photo.resize(len, 0);
+        }
+        input
+            .read_exact_at(&mut self.photo[..len], 0)
+            .map_err(|e| Error::io_because("cannot read the file", e))?;
+        self.photo_len = Some(len);
+        Ok(())
+    }
+
+    /// Verifies the cleaned file the page assembled from the plan (a Blob
+    /// of `size` bytes); true on success (`text` is then the report).
     pub fn verify(&mut self, size: u64) -> bool {
         let result = self.verify_output(size);
         if let Ok(report) = &result {
@@ -108,28 +122,35 @@ impl Engine {
         self.answer(result)
     }
 
+    /// The checks of `photoscrub_core::verify` on the plan's output: a
+    /// photo's assembled here from the bytes read, a video's read in ranges
+    /// through [`Planned`] — the very pieces the page's Blob is made of.
     fn verify_output(&mut self, size: u64) -> Result<FileReport, Refusal> {
         let plan = self
             .plan
             .as_ref()
             .ok_or_else(|| Error::io("nothing was planned"))?;
+        if size != plan.output.len() {
+            return Err(Error::Unverified(format!(
+                "the page put together {size} bytes, not the {} planned",
+                plan.output.len()
+            ))
+            .into());
+        }
         let policy = Self::policy();
-        let output = BlobSource::new(OUTPUT, size);
-        let input = BlobSource::new(INPUT, self.input_size);
-        let (after, crc, unchanged) = match &self.photo {
-            Some(photo) => {
-                let written = read_range(&output, 0..size)
-                    .map_err(|e| Error::io_because("cannot read the cleaned file back", e))?;
-                let after = photoscrub_core::verify(plan, &photo[..], &written[..], &policy)?;
-                (
-                    after,
-                    crate::crc32::of(&written),
-                    plan.is_identity(&photo[..]),
-                )
+        let (after, crc, unchanged) = match self.photo_len {
+            Some(len) => {
+                let photo = &self.photo[..len];
+                assemble(plan, photo, &mut self.cleaned)?;
+                let after = photoscrub_core::verify(plan, photo, &self.cleaned[..], &policy)?;
+                let crc = crate::crc32::of(&self.cleaned);
+                (after, Some(crc), plan.is_identity(photo))
             }
             None => {
+                let input = BlobSource::new(self.input_size);
+                let output = Planned::new(&plan.output, &input);
                 let after = photoscrub_core::verify(plan, &input, &output, &policy)?;
-                (after, crc_of(&output)?, plan.is_identity(&input))
+                (after, None, plan.is_identity(&input))
             }
         };
         let scan = plan.input.scan.clone().marked_against(&after);
@@ -199,18 +220,23 @@ impl Engine {
     }
 }
 
-/// The CRC-32 of a file read in pieces.
-fn crc_of(src: &BlobSource) -> Result<u32, Refusal> {
-    let mut crc = Crc32::default();
-    let mut buf = Vec::new();
-    let mut at = 0;
-    while at < src.size() {
-        let n = CHUNK.min(src.size() - at) as usize;
-        buf.resize(n, 0);
-        src.read_exact_at(&mut buf, at)
-            .map_err(|e| Error::io_because("cannot read the cleaned file back", e))?;
-        crc.update(&buf);
-        at += n as u64;
+/// A photo's cleaned form: the plan's pieces over the photo, into `out`
+/// (kept from photo to photo).
+fn assemble(plan: &Plan, photo: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+    out.clear();
+    for piece in plan.output.pieces() {
+        match piece {
+            Piece::New(bytes) => out.extend_from_slice(bytes),
+            Piece::Input(r) => {
+                let range = (r.start as usize)..(r.end as usize);
+                // A photo is at most MAX_PHOTO bytes: its offsets fit.
+                let bytes = photo.get(range).ok_or_else(|| {
+                    Error::Unverified(format!("the plan reads past the photo ({r:?})"))
+                })?;
+                out.extend_from_slice(bytes);
+            }
+            Piece::Zeros(n) => out.resize(out.len() + *n as usize, 0),
+        }
     }
-    Ok(crc.value())
+    Ok(())
 }

@@ -5,6 +5,7 @@
 // `#[no_mangle]` is the only reason for this allow: no unsafe block here.
 #![allow(unsafe_code)]
 
+use crate::crc32::Crc32;
 use crate::engine::Engine;
 use std::cell::RefCell;
 
@@ -23,7 +24,7 @@ pub extern "C" fn ps_plan(size: f64) -> u32 {
     with(|e| e.plan(size as u64) as u32)
 }
 
-/// Verifies the cleaned Blob of `size` bytes the page assembled.
+/// Verifies the cleaned file the page assembled as a Blob of `size` bytes.
 #[no_mangle]
 pub extern "C" fn ps_verify(size: f64) -> u32 {
     with(|e| e.verify(size as u64) as u32)
@@ -47,11 +48,31 @@ pub extern "C" fn ps_places() -> u32 {
     with(|e| e.places() as u32)
 }
 
-/// A buffer of `len` bytes for the page to write into; its address.
+/// The CRC-32 so far (`previous`) continued over the first `len` bytes of
+/// scratch.
+#[no_mangle]
+pub extern "C" fn ps_crc(previous: u32, len: usize) -> u32 {
+    with(|e| {
+        let mut crc = Crc32::resume(previous);
+        crc.update(&e.scratch[..len.min(e.scratch.len())]);
+        crc.value()
+    })
+}
+
+/// The CRC-32 so far (`previous`) continued over `n` zero bytes.
+#[no_mangle]
+pub extern "C" fn ps_crc_zeros(previous: u32, n: f64) -> u32 {
+    let mut crc = Crc32::resume(previous);
+    crc.zeros(n as u64);
+    crc.value()
+}
+
+/// A buffer of `len` bytes for the page to write into; its address. (Only
+/// growth is zeroed: the page overwrites all `len` bytes.)
 #[no_mangle]
 pub extern "C" fn ps_scratch(len: usize) -> usize {
     with(|e| {
-        e.scratch.clear();
+        e.scratch.truncate(len);
         e.scratch.resize(len, 0);
         e.scratch.as_mut_ptr() as usize
     })

@@ -13,10 +13,13 @@
 //!    point into the new bytes ([`exports::ps_new_ptr`]) or at ranges of
 //!    the file.
 //! 2. The page assembles the cleaned file as a `Blob` of those pieces (a
-//!    video's media data never enters this memory).
-//! 3. [`exports::ps_verify`]: the engine reads that `Blob` back and verifies
-//!    it exactly as the command line verifies what it staged; it returns
-//!    the report and the CRC-32 the ZIP needs.
+//!    video's media data never enters this memory) and reads back the
+//!    bytes it put there itself.
+//! 3. [`exports::ps_verify`]: the engine runs `photoscrub_core::verify` on
+//!    the plan's output — a photo's assembled in memory from the bytes it
+//!    read, a video's read in ranges ([`planned`]) — and returns the
+//!    report, with a photo's CRC-32 for the ZIP; a video's CRC the page
+//!    streams through [`exports::ps_crc`].
 
 #![deny(unsafe_code)]
 
@@ -24,5 +27,6 @@ mod blob;
 pub mod crc32;
 mod engine;
 mod exports;
+mod planned;
 pub mod report;
 pub mod summary;

@@ -15,8 +15,9 @@ pub struct FileReport {
     pub status: &'static str,
     /// The cleaned file's length.
     pub size: u64,
-    /// The cleaned file's CRC-32, for the ZIP.
-    pub crc32: u32,
+    /// The cleaned file's CRC-32, for the ZIP: a photo's from the engine;
+    /// a video's (`None` here) the page computes by streaming its pieces.
+    pub crc32: Option<u32>,
     /// The day it was taken (`YYYY-MM-DD`), for places returned to.
     pub day: Option<String>,
     /// It has a real location but no place table is loaded yet: the page
