@@ -27,6 +27,8 @@ mod blob;
 pub mod crc32;
 mod engine;
 mod exports;
+#[cfg(any(target_arch = "wasm32", test))]
+mod memcmp;
 mod planned;
 pub mod report;
 pub mod summary;
