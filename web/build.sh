@@ -18,7 +18,7 @@ dist=web/dist
 rm -rf "$dist.tmp"
 mkdir -p "$dist.tmp"
 cp target/web/wasm32-unknown-unknown/release/photoscrub_web.wasm "$dist.tmp/engine.wasm"
-cp web/page/*.html web/page/*.js web/page/*.css web/page/*.svg web/page/*.webmanifest "$dist.tmp/"
+cp web/page/*.html web/page/*.js web/page/*.json web/page/*.css web/page/*.svg web/page/*.webmanifest "$dist.tmp/"
 cp core/data/places.bin core/data/map.bin "$dist.tmp/"
 # The service worker's cache is named after the content, so a new build
 # replaces the old files on the next visit.

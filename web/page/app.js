@@ -5,18 +5,59 @@
 
 const $ = (id) => document.getElementById(id);
 const SHOWN_BY_BROWSER = new Set(['jpeg', 'png', 'gif', 'webp', 'avif']);
-const CATEGORY_WORDS = {
-  location: 'Where it was taken',
-  people: 'Names of people',
-  device: 'The camera or phone',
-  time: 'When it was taken',
-  preview: 'Hidden previews',
-  text: 'Captions and comments',
-  unknown: 'Data photoscrub does not know (removed to be safe)',
-  rendering: 'How to show the picture (kept)',
-};
+const CATEGORIES = ['location', 'people', 'device', 'time', 'preview', 'text', 'unknown', 'rendering'];
 
-const state = { items: [], queue: [], workers: [], busy: 0, nextId: 0, zipUrl: null };
+const state = { items: [], queue: [], workers: [], busy: 0, nextId: 0, zipUrl: null, places: null, located: null };
+
+// ---- words: one catalogue per language (lang-en.json, lang-nl.json) -----
+
+const words = { lang: 'en', strings: {} };
+
+// Dutch when the browser prefers it to English, else English.
+function chooseLanguage(languages) {
+  for (const tag of languages || []) {
+    const lang = String(tag).slice(0, 2).toLowerCase();
+    if (lang === 'nl' || lang === 'en') return lang;
+  }
+  return 'en';
+}
+
+// The catalogue's text for `key`, {name}s filled from `vars`; a {one,
+// other} entry is chosen by vars.n.
+function t(key, vars = {}) {
+  let text = words.strings[key];
+  if (text === undefined) return key;
+  if (typeof text === 'object') text = vars.n === 1 ? text.one : text.other;
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
+}
+
+async function useLanguage(lang) {
+  const response = await fetch(`lang-${lang}.json`);
+  if (!response.ok) return;
+  words.strings = await response.json();
+  words.lang = lang;
+  document.documentElement.lang = lang;
+  document.title = t('title');
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  $('language').lang = lang === 'nl' ? 'en' : 'nl';
+  redraw();
+}
+
+// Everything already shown, again in the current language.
+function redraw() {
+  if (!state.items.length) return;
+  progress();
+  for (const item of state.items) {
+    if (item.done) fillCard(item);
+    else item.card.querySelector('.state').textContent = t('waiting');
+  }
+  if (!$('summary').hidden) {
+    const cleaned = state.items.filter((i) => i.report);
+    labelZip(cleaned);
+    summaryList(cleaned);
+    showPlaces(state.places, state.located);
+  }
+}
 
 // ---- taking files ------------------------------------------------------
 
@@ -79,7 +120,7 @@ function startWorkers() {
     worker.onmessage = ({ data }) => finished(worker, data);
     worker.onerror = (e) => {
       e.preventDefault();
-      finished(worker, { id: worker.job && worker.job.id, ok: false, refusal: { status: 'failed', error: 'the page could not clean it' } });
+      finished(worker, { id: worker.job && worker.job.id, ok: false, refusal: { status: 'failed', error: t('could_not_clean') } });
     };
     state.workers.push(worker);
   }
@@ -101,7 +142,11 @@ function finished(worker, data) {
   const job = worker.job;
   worker.job = null;
   state.busy--;
-  if (job && job.kind === 'places') showPlaces(data.ok ? data.places : null, job.located);
+  if (job && job.kind === 'places') {
+    state.places = data.ok ? data.places : null;
+    state.located = job.located;
+    showPlaces(state.places, state.located);
+  }
   else if (job) {
     job.done = true;
     if (data.ok) {
@@ -126,11 +171,9 @@ function progress() {
   $('bar').max = total || 1;
   $('bar').value = done;
   $('status').textContent = count === state.items.length
-    ? `${count} ${plural(count, 'file')} done.`
-    : `Cleaning ${count + 1} of ${state.items.length}…`;
+    ? t('status_done', { n: count })
+    : t('status_cleaning', { i: count + 1, n: state.items.length });
 }
-
-const plural = (n, word) => (n === 1 ? word : `${word}s`);
 
 // ---- one file's card ----------------------------------------------------
 
@@ -145,7 +188,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function card(item) {
-  const node = el('li', { class: 'card' }, el('div', { class: 'thumb' }), el('div', { class: 'body' }, el('h3', {}, item.path), el('p', { class: 'state' }, 'Waiting…')));
+  const node = el('li', { class: 'card' }, el('div', { class: 'thumb' }), el('div', { class: 'body' }, el('h3', {}, item.path), el('p', { class: 'state' }, t('waiting'))));
   $('files').append(node);
   return node;
 }
@@ -154,9 +197,10 @@ function fillCard(item) {
   const body = item.card.querySelector('.body');
   const thumb = item.card.querySelector('.thumb');
   body.replaceChildren(el('h3', {}, item.path));
+  thumb.replaceChildren();
   if (item.refusal) {
     item.card.classList.add('refused');
-    body.append(el('p', { class: 'state' }, `Not offered: ${refusalWords(item.refusal)}`));
+    body.append(el('p', { class: 'state' }, refusalWords(item.refusal)));
     return;
   }
   const r = item.report;
@@ -165,13 +209,13 @@ function fillCard(item) {
   } else {
     thumb.append(el('span', { class: 'format' }, r.format));
   }
-  const word = r.status === 'cleaned' ? 'Cleaned and checked' : 'Already clean (checked)';
+  const word = r.status === 'cleaned' ? t('state_cleaned') : t('state_already_clean');
   body.append(el('p', { class: 'state ok' }, `${word} · ${r.format.toUpperCase()} · ${size(r.size)}`));
   body.append(whatItTold(r.scan));
-  const actions = el('p', { class: 'actions' }, el('a', { href: item.url, download: baseName(item.path), class: 'button' }, 'Download'));
+  const actions = el('p', { class: 'actions' }, el('a', { href: item.url, download: baseName(item.path), class: 'button' }, t('download')));
   const file = new File([item.blob], baseName(item.path), { type: item.blob.type });
   if (navigator.canShare && navigator.canShare({ files: [file] })) {
-    const share = el('button', { type: 'button', class: 'button' }, 'Share');
+    const share = el('button', { type: 'button', class: 'button' }, t('share'));
     share.onclick = () => navigator.share({ files: [file] }).catch(() => {});
     actions.append(share);
   }
@@ -179,12 +223,8 @@ function fillCard(item) {
 }
 
 function refusalWords({ status, error }) {
-  const why = {
-    refused: 'photoscrub cannot clean this kind of file yet',
-    failed: 'the file is damaged or could not be read',
-    unverified: 'the cleaned copy did not pass the check, so it is not offered',
-  }[status] || 'it could not be cleaned';
-  return `${why} (${error}).`;
+  const known = ['refused', 'failed', 'unverified'].includes(status);
+  return t('not_offered', { why: t(known ? `why_${status}` : 'why_other'), error });
 }
 
 // One line per kind of thing found: what it said, and whether it is gone.
@@ -195,14 +235,14 @@ function whatItTold(scan) {
     if (!byCategory.has(f.category)) byCategory.set(f.category, []);
     byCategory.get(f.category).push(f);
   }
-  for (const [category, words] of Object.entries(CATEGORY_WORDS)) {
+  for (const category of CATEGORIES) {
     const found = byCategory.get(category);
     if (!found) continue;
     const removed = found.filter((f) => f.removed).length;
-    const fate = removed === found.length ? 'removed' : removed ? `${removed} of ${found.length} removed` : 'kept';
-    list.append(el('li', { class: removed ? 'gone' : 'kept' }, el('strong', {}, `${words}: `), sample(category, found, scan), el('em', {}, ` — ${fate}`)));
+    const fate = removed === found.length ? t('fate_removed') : removed ? t('fate_some_removed', { removed, n: found.length }) : t('fate_kept');
+    list.append(el('li', { class: removed ? 'gone' : 'kept' }, el('strong', {}, `${t(`category_${category}`)}: `), sample(category, found, scan), el('em', {}, ` — ${fate}`)));
   }
-  if (!list.children.length) list.append(el('li', {}, 'Nothing that would tell a stranger anything.'));
+  if (!list.children.length) list.append(el('li', {}, t('nothing_told')));
   return list;
 }
 
@@ -212,18 +252,20 @@ function sample(category, found, scan) {
   if (category === 'rendering') return [...new Set(found.map((f) => f.tag))].join(', ');
   const values = [...new Set(found.map((f) => `${f.tag}: ${f.value}`))];
   const more = found.length - Math.min(values.length, 4);
-  return values.slice(0, 4).join('; ') + (more > 0 ? ` and ${more} more` : '');
+  return values.slice(0, 4).join('; ') + (more > 0 ? t('and_more', { n: more }) : '');
 }
 
 function describeLocation(loc) {
-  if (loc.invalid) return `invalid coordinates (${loc.invalid})`;
+  if (loc.invalid) return t('invalid_coordinates', { why: loc.invalid });
   let s = `${loc.lat.toFixed(6)}, ${loc.lon.toFixed(6)}`;
   if (loc.place) s += ` — ${loc.place}`;
   return s;
 }
 
 const baseName = (path) => path.slice(path.lastIndexOf('/') + 1);
-const size = (n) => (n < 1 << 20 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / (1 << 20)).toFixed(1)} MB`);
+const size = (n) => (n < 1 << 20
+  ? `${Math.max(1, Math.round(n / 1024))} KB`
+  : `${(n / (1 << 20)).toLocaleString(words.lang, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} MB`);
 
 // ---- the batch: summary and ZIP ----------------------------------------
 
@@ -234,13 +276,17 @@ function batchDone() {
   try {
     const zip = zipBlob(cleaned.map((i) => ({ name: i.path, blob: i.blob, crc32: i.report.crc32 })));
     state.zipUrl = URL.createObjectURL(zip);
-    const link = $('zip');
-    link.href = state.zipUrl;
-    link.textContent = `Download all ${cleaned.length} cleaned ${plural(cleaned.length, 'file')} (ZIP, ${size(zip.size)})`;
-    link.hidden = false;
+    state.zipSize = zip.size;
+    $('zip').href = state.zipUrl;
+    labelZip(cleaned);
+    $('zip').hidden = false;
   } catch (e) {
-    $('status').textContent = e.message;
+    $('status').textContent = t('zip_too_large');
   }
+}
+
+function labelZip(cleaned) {
+  $('zip').textContent = t('zip_link', { n: cleaned.length, size: size(state.zipSize || 0) });
 }
 
 function hideZip() {
@@ -251,6 +297,22 @@ function hideZip() {
 }
 
 function summary(cleaned) {
+  summaryList(cleaned);
+  const located = cleaned
+    .map((i) => ({ item: i, loc: i.report.scan.locations.find((l) => !l.invalid) }))
+    .filter((x) => x.loc);
+  $('summary').hidden = false;
+  $('places-list').replaceChildren();
+  state.places = null;
+  if (located.length) {
+    const points = located.map(({ item, loc }) => ({ lat: loc.lat, lon: loc.lon, day: item.report.day }));
+    state.queue.push({ kind: 'places', points, located });
+    pump();
+  }
+}
+
+// Names, serial numbers, captions, previews and refusals of the batch.
+function summaryList(cleaned) {
   const all = cleaned.flatMap((i) => i.report.scan.findings);
   const unique = (xs) => [...new Set(xs.filter(Boolean))];
   const names = unique(all.filter((f) => f.category === 'people').map((f) => f.value));
@@ -261,31 +323,22 @@ function summary(cleaned) {
   const list = $('summary-list');
   list.replaceChildren();
   const line = (label, items) => items.length && list.append(el('li', {}, el('strong', {}, `${label}: `), items.join(', ')));
-  line('Names of people', names);
-  line('Serial numbers of cameras and phones', serials);
-  line('Captions and comments', captions.slice(0, 10));
-  if (previews) list.append(el('li', {}, `${previews} hidden ${plural(previews, 'preview')} (thumbnails, second images, motion-photo videos) that can show more than the posted picture.`));
-  if (refused) list.append(el('li', { class: 'refused' }, `${refused} ${plural(refused, 'file')} could not be cleaned and ${refused === 1 ? 'is' : 'are'} not offered.`));
-  const located = cleaned
-    .map((i) => ({ item: i, loc: i.report.scan.locations.find((l) => !l.invalid) }))
-    .filter((x) => x.loc);
-  $('summary').hidden = false;
-  $('places-list').replaceChildren();
-  if (located.length) {
-    const points = located.map(({ item, loc }) => ({ lat: loc.lat, lon: loc.lon, day: item.report.day }));
-    state.queue.push({ kind: 'places', points, located });
-    pump();
-  }
+  line(t('summary_names'), names);
+  line(t('summary_serials'), serials);
+  line(t('summary_captions'), captions.slice(0, 10));
+  if (previews) list.append(el('li', {}, t('summary_previews', { n: previews })));
+  if (refused) list.append(el('li', { class: 'refused' }, t('summary_refused', { n: refused })));
 }
 
 function showPlaces(places, located) {
   const list = $('places-list');
+  list.replaceChildren();
   if (!places) return;
   for (const p of places) {
     const files = p.members.map((i) => located[i].item.path);
     const text = p.repeated
-      ? `A place you return to — often home, school or a club: ${files.length} photos on ${p.days.length} different days, ${p.name}`
-      : `${p.name} — ${files.length} ${plural(files.length, 'photo')}`;
+      ? t('place_repeated', { n: files.length, days: p.days.length, place: p.name })
+      : t('place_photos', { place: p.name, n: files.length });
     list.append(el('li', { class: p.repeated ? 'repeated' : '' }, text, el('small', {}, ` (${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}: ${files.join(', ')})`)));
   }
 }
@@ -293,8 +346,21 @@ function showPlaces(places, located) {
 // ---- wiring -------------------------------------------------------------
 
 function init() {
+  useLanguage(chooseLanguage(navigator.languages || [navigator.language]));
+  $('language').addEventListener('click', () => useLanguage(words.lang === 'nl' ? 'en' : 'nl'));
   startWorkers();
   const input = $('pick');
+  // One file input for both: a folder is picked with webkitdirectory set
+  // (every file under it, with its path relative to the folder's parent).
+  // (The input's own click bubbles up to its label: only a click on the
+  // label itself means "photos".)
+  $('pick-files').addEventListener('click', (e) => {
+    if (e.target !== input) input.webkitdirectory = false;
+  });
+  $('pick-folder').addEventListener('click', () => {
+    input.webkitdirectory = true;
+    input.click();
+  });
   input.addEventListener('change', () => {
     addFiles([...input.files].map((file) => ({ file, path: file.webkitRelativePath || file.name })));
     input.value = '';

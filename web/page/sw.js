@@ -3,7 +3,7 @@
 // with a location needs it. Nothing from elsewhere is ever fetched.
 'use strict';
 const CACHE = 'photoscrub-VERSION';
-const FILES = ['./', 'index.html', 'style.css', 'app.js', 'zip.js', 'worker.js', 'engine.js', 'engine.wasm', 'manifest.webmanifest', 'icon.svg'];
+const FILES = ['./', 'index.html', 'style.css', 'app.js', 'zip.js', 'worker.js', 'engine.js', 'engine.wasm', 'manifest.webmanifest', 'icon.svg', 'lang-en.json', 'lang-nl.json'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));

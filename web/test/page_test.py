@@ -21,6 +21,7 @@ Needs: chromium, chromium-driver, exiftool, imagemagick, ffmpeg; the page
 built (web/build.sh) and bundled (cargo build --release after it).
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -40,6 +41,59 @@ CHROMIUM_OWN = {"accounts.google.com", "clients2.google.com", "update.googleapis
 
 def host(url):
     return url.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]
+
+
+def languages(browser, server, check):
+    """Dutch when the browser prefers Dutch to English, else English; the
+    switch in the page changes every text to the other catalogue's."""
+    browser.get(server.url)
+    browser.wait("return document.readyState === 'complete' && document.title.length > 0")
+    chosen = browser.script("return [['nl-BE', 'en'], ['de', 'nl'], ['en-GB', 'nl'], ['fr'], []]"
+                            ".map((l) => chooseLanguage(l)).join(' ')")
+    check(chosen == "nl nl en en en", f"the language follows navigator.languages ({chosen})")
+    was = browser.script("return document.documentElement.lang")
+    browser.click(browser.elements("#language")[0])
+    browser.wait(f"return document.documentElement.lang !== {was!r}")
+    now = browser.script("return document.documentElement.lang")
+    with open(os.path.join(ROOT, "web", "page", f"lang-{now}.json"), encoding="utf-8") as f:
+        catalogue = json.load(f)
+    shown = browser.script("return [...document.querySelectorAll('[data-i18n]')]"
+                           ".map((n) => [n.dataset.i18n, n.textContent])")
+    wrong = [k for k, text in shown if text != catalogue[k]]
+    check({was, now} == {"en", "nl"} and not wrong,
+          f"the switch shows every text in the other language ({was} -> {now}) {wrong[:5]}")
+
+
+def folder_names(browser, server, inputs, reference, downloads, work, check):
+    """A folder picked with "Choose a folder" (the file input with
+    webkitdirectory set): the ZIP keeps each file's path inside it."""
+    jpegs = [p for p in inputs if p.lower().endswith(".jpg")
+             and os.path.exists(os.path.join(reference, os.path.basename(p)))][:2]
+    tree = {"trip/day 1/a.jpg": jpegs[0], "trip/day 2/b.jpg": jpegs[1]}
+    for name, source in tree.items():
+        os.makedirs(os.path.dirname(os.path.join(work, "folder", name)), exist_ok=True)
+        shutil.copyfile(source, os.path.join(work, "folder", name))
+    browser.get(server.url)
+    browser.wait("return document.readyState === 'complete'")
+    browser.cdp("Page.setInterceptFileChooserDialog", enabled=True)  # no native dialog
+    browser.click(browser.elements("#pick-folder")[0])
+    check(browser.script("return document.getElementById('pick').webkitdirectory"),
+          "'Choose a folder' makes the file input pick folders")
+    browser.send_files(browser.elements("input[type=file]")[0], [os.path.join(work, "folder", "trip")])
+    zip_name = browser.wait("""
+        const a = [...document.querySelectorAll('a[download$=".zip"]')].find((a) => !a.hidden && a.href);
+        return a ? a.download : null;""", timeout=300)
+    browser.click(browser.elements('a[download$=".zip"]')[0])
+    path = os.path.join(downloads, zip_name)
+    end = time.monotonic() + 120
+    while not os.path.exists(path) and time.monotonic() < end:
+        time.sleep(0.2)
+    with zipfile.ZipFile(path) as z:
+        names = sorted(z.namelist())
+        same = names == sorted(tree) and all(
+            z.read(n) == open(os.path.join(reference, os.path.basename(src)), "rb").read()
+            for n, src in tree.items())
+    check(same, f"a picked folder's files keep their relative names in the ZIP {names}")
 
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -125,6 +179,11 @@ def main():
         check(not outside, f"the browser sent {len(urls)} requests, none elsewhere {outside[:5]}")
         check(any(u.endswith("/engine.wasm") for u in urls) and any(u.endswith("/places.bin") for u in urls),
               "the proxy sees the workers' requests (engine.wasm, places.bin)")
+        batch_zip = path + ".batch"
+        os.rename(path, batch_zip)
+        path = batch_zip
+        languages(browser, server, check)
+        folder_names(browser, server, inputs, reference, downloads, work, check)
     finally:
         browser.close()
         recorder.close()
