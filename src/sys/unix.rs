@@ -169,3 +169,25 @@ pub fn xdg_pictures(text: &[u8], home: &Path) -> Option<std::path::PathBuf> {
     let path = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&path));
     path.is_absolute().then_some(path)
 }
+
+#[cfg(all(test, not(target_os = "macos")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pictures_folder_from_user_dirs() {
+        let home = Path::new("/home/anna");
+        let text = b"# comment\nXDG_DESKTOP_DIR=\"$HOME/Desktop\"\n  XDG_PICTURES_DIR=\"$HOME/Afbeeldingen\"\n";
+        assert_eq!(
+            xdg_pictures(text, home),
+            Some(std::path::PathBuf::from("/home/anna/Afbeeldingen"))
+        );
+        let absolute = b"XDG_PICTURES_DIR=\"/data/photos\"\n";
+        assert_eq!(
+            xdg_pictures(absolute, home),
+            Some(std::path::PathBuf::from("/data/photos"))
+        );
+        assert_eq!(xdg_pictures(b"XDG_PICTURES_DIR=relative\n", home), None);
+        assert_eq!(xdg_pictures(b"", home), None);
+    }
+}
