@@ -55,7 +55,23 @@ pub fn marked_folder_of(path: &Path) -> Option<PathBuf> {
     start?
         .ancestors()
         .find(|d| is_marked(d))
-        .map(Path::to_path_buf)
+        .map(|d| without_verbatim_prefix(d.to_path_buf()))
+}
+
+/// A canonical path as people write it: on Windows `\\?\C:\…` becomes
+/// `C:\…` (the verbatim prefix `canonicalize` adds; UNC paths keep it).
+fn without_verbatim_prefix(path: PathBuf) -> PathBuf {
+    #[cfg(windows)]
+    {
+        let rest = path.to_str().and_then(|t| t.strip_prefix(r"\\?\"));
+        if let Some(rest) = rest {
+            let drive = rest.as_bytes();
+            if drive.len() >= 3 && drive[1] == b':' && drive[0].is_ascii_alphabetic() {
+                return PathBuf::from(rest);
+            }
+        }
+    }
+    path
 }
 
 /// When a copy was put in place: its size and modification time.

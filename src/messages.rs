@@ -26,10 +26,10 @@ pub fn advice(error: &Error, format: Option<Format>) -> String {
             "This is a camera raw file, which photoscrub does not clean. Export it as a JPEG or HEIC in your photo program, then drop that.".into()
         }
         Error::Unsupported(_) => {
-            "photoscrub cannot clean this kind of photo yet, so it made no copy. Share it only if the report above shows nothing you mind.".into()
+            "photoscrub cannot clean this kind of file yet, so it made no cleaned copy. Don't share it as it is: it may still say where it was taken.".into()
         }
         Error::Damaged(_) => {
-            "This photo is damaged (it may have been cut short while it was copied) — copy it from your phone or camera again, then drop it again.".into()
+            "This photo is damaged (it may have been cut short while it was copied): copy it from your phone or camera again, then drop it again.".into()
         }
         Error::Unverified(_) => {
             "photoscrub could not prove its cleaned copy was right, so it did not keep it; your photo is unchanged. Please report this file.".into()

@@ -775,14 +775,11 @@ impl Summary {
             }
         }
         let files = plural(self.files, "file", "files");
-        let mut line = format!(
-            "{files}: {}",
-            if parts.is_empty() {
-                "none".into()
-            } else {
-                parts.join(", ")
-            }
-        );
+        let mut line = match parts.is_empty() {
+            true if self.files == 0 => "No photos or videos".to_string(),
+            true => format!("{files}: none"),
+            false => format!("{files}: {}", parts.join(", ")),
+        };
         if self.skipped > 0 {
             line += &format!("; {} skipped", self.skipped);
         }
