@@ -465,7 +465,7 @@ impl<'a> Png<'a> {
                         // The palette and its transparency are decoder
                         // configuration: image data, copied.
                         Ok(()) if matches!(&chunk.kind, b"PLTE" | b"tRNS") => {
-                            self.push_data(&chunk, None, chunk.payload_range())
+                            self.push_data(chunk, None, chunk.payload_range())
                         }
                         Ok(()) => self.outs.push(Out::Chunk(chunk.kind, p.to_vec())),
                         Err(why) => self.unknown(chunk, &why),
