@@ -508,6 +508,11 @@ impl<'a> Png<'a> {
             _ => {
                 if let Some(p) = self.structural(walk, chunk) {
                     match self.check_structural(walk, &chunk.kind, p) {
+                        // The palette and its transparency are decoder
+                        // configuration: image data, copied.
+                        Ok(()) if matches!(&chunk.kind, b"PLTE" | b"tRNS") => {
+                            self.push_data(chunk, None, chunk.payload_range())
+                        }
                         Ok(()) => self.outs.push(Out::Chunk(chunk.kind, p.to_vec())),
                         Err(why) => self.unknown(chunk, &why),
                     }
