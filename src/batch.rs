@@ -165,6 +165,16 @@ impl FileReport {
     }
 }
 
+impl FileReport {
+    /// A refused or failed file's report with whatever can still be read
+    /// from it (a camera raw's GPS, what a photo cut short still holds):
+    /// it would leak all of it, since no cleaned copy was made.
+    fn with_readable(mut self, source: &dyn Source) -> FileReport {
+        self.scan = photoscrub_core::readable_scan(source).unwrap_or_default();
+        self
+    }
+}
+
 /// All files of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Batch {
@@ -605,7 +615,7 @@ fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<File
                 .filter(|_| options.thumbnails)
                 .and_then(crate::thumbnail::thumbnail),
         },
-        Err(e) => FileReport::failed(&job.input, format, &e),
+        Err(e) => FileReport::failed(&job.input, format, &e).with_readable(source),
     })
 }
 
@@ -789,7 +799,10 @@ pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>
             };
             (with_places(report), cleaned)
         }
-        Err(e) => (FileReport::failed(&path, format, &e), None),
+        Err(e) => (
+            with_places(FileReport::failed(&path, format, &e).with_readable(&bytes)),
+            None,
+        ),
     }
 }
 

@@ -315,7 +315,7 @@ fn write_file(
         _ => colour.green(word),
     };
     match (&file.error, &file.output) {
-        (Some(error), _) => return writeln!(out, "{path}: {word}: {}", one_line(&error.message)),
+        (Some(error), _) => writeln!(out, "{path}: {word}: {}", one_line(&error.message))?,
         _ if detail == Detail::Quiet => return Ok(()),
         (None, Some(output)) => writeln!(
             out,
@@ -323,6 +323,12 @@ fn write_file(
             one_line(&output.to_string_lossy())
         )?,
         (None, None) => writeln!(out, "{path}: {word}")?,
+    }
+    if detail == Detail::Quiet {
+        return Ok(());
+    }
+    for note in &file.scan.damage {
+        writeln!(out, "    {:<9} {}", "damaged", one_line(note))?;
     }
     if detail == Detail::Verbose {
         for f in &file.scan.findings {
@@ -405,6 +411,9 @@ fn sample_values(category: Category, found: &[&Finding], file: &FileReport) -> S
 
 /// Whether a category's findings were (or would be) removed.
 fn fate(found: &[&Finding], status: Status) -> String {
+    if matches!(status, Status::Failed | Status::Refused) {
+        return "still in the file: no cleaned copy was made".into();
+    }
     let removed = found.iter().filter(|f| f.removed).count();
     let checking = matches!(status, Status::Leaks | Status::AlreadyClean);
     match (removed, checking) {
