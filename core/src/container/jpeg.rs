@@ -998,17 +998,14 @@ fn write_block(
 
 /// The EXIF block of the cleaned file: rebuilt from the allowlist, or, for
 /// a damaged block (dropped whole), a minimal one with the Orientation
-/// that could still be read from it or from XMP (none if upright).
+/// that could still be read from it or from XMP (none if neither has one).
 fn rebuilt_exif(tiff: &[u8], policy: &Policy, facts: ImageFacts) -> Result<Option<Vec<u8>>, Error> {
     match Exif::parse(tiff) {
         Ok(exif) => exif.rebuild(policy, facts).map(Some),
-        Err(Error::Damaged(_)) => {
-            let orientation = exif::damaged_orientation(tiff).or(facts.orientation);
-            match orientation.filter(|&o| o != 1) {
-                Some(o) => exif::minimal(o, facts).map(Some),
-                None => Ok(None),
-            }
-        }
+        Err(Error::Damaged(_)) => exif::damaged_orientation(tiff)
+            .or(facts.orientation)
+            .map(|o| exif::minimal(o, facts))
+            .transpose(),
         Err(e) => Err(e),
     }
 }
