@@ -169,19 +169,8 @@ impl<'a> Jpeg<'a> {
         };
         let mut pos = 2;
         loop {
-            let step = next_marker(data, pos).and_then(|(marker, fill, start)| {
-                let segment = match marker {
-                    EOI => None,
-                    _ => Some(read_segment(data, marker, start, true).or_else(|e| {
-                        clipped_segment(data, marker, start)
-                            .filter(|_| lenient)
-                            .ok_or(e)
-                    })?),
-                };
-                Ok((fill, start, segment))
-            });
-            let (fill, start, segment) = match step {
-                Ok(step) => step,
+            let (marker, fill, start) = match next_marker(data, pos) {
+                Ok(found) => found,
                 Err(_) if lenient || jpeg.has_scan() => {
                     jpeg.cut_short(pos);
                     break;
@@ -191,9 +180,25 @@ impl<'a> Jpeg<'a> {
             if fill > pos {
                 jpeg.drop_stray(pos..fill);
             }
-            let Some(segment) = segment else {
+            if marker == EOI {
                 jpeg.image_end = start + 2;
                 break;
+            }
+            let segment = match read_segment(data, marker, start, true) {
+                Ok(segment) => segment,
+                Err(e) if !runs_past_end(data, marker, start) => return Err(e),
+                Err(e) if !lenient && !jpeg.has_scan() => return Err(e),
+                // Cut short: a segment begun but not finished is read as
+                // far as it goes for the report, and dropped.
+                Err(_) => {
+                    let clipped = clipped_segment(data, marker, start).filter(|_| lenient);
+                    let end = clipped.map_or(start, |s| s.end);
+                    if let Some(segment) = clipped {
+                        jpeg.add(segment)?;
+                    }
+                    jpeg.cut_short(end);
+                    break;
+                }
             };
             pos = segment.end;
             jpeg.add(segment)?;
@@ -409,6 +414,15 @@ fn read_segment(data: &[u8], marker: u8, start: usize, entropy: bool) -> Result<
         header_end,
         end,
     })
+}
+
+/// Whether the segment at `start` was cut off by the end of the file: its
+/// header or the length it gives runs past the end.
+fn runs_past_end(data: &[u8], marker: u8, start: usize) -> bool {
+    marker != SOI
+        && data
+            .get(start + 2..start + 4)
+            .is_none_or(|b| start + 2 + usize::from(u16::from_be_bytes([b[0], b[1]])) > data.len())
 }
 
 /// A segment whose length runs past the end of the file, read as far as it
@@ -1370,6 +1384,17 @@ mod tests {
             "scan data copied unchanged, to the end"
         );
         assert_eq!(image_data(&out).unwrap(), image_data(cut).unwrap());
+    }
+
+    #[test]
+    fn only_the_end_of_the_file_makes_a_photo_incomplete() {
+        let jpeg = tiny_jpeg();
+        let mut second_soi = jpeg[..jpeg.len() - 2].to_vec();
+        second_soi.extend_from_slice(b"\xFF\xD8\xFF\xE1\x00\x10CANARY");
+        assert!(plan(&second_soi, &Policy::default()).is_err());
+        let mut too_short = jpeg[..jpeg.len() - 2].to_vec();
+        too_short.extend_from_slice(b"\xFF\xE1\x00\x01CANARY");
+        assert!(plan(&too_short, &Policy::default()).is_err());
     }
 
     #[test]
