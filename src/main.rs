@@ -3,10 +3,13 @@
 
 mod batch;
 mod cli;
+mod copies;
 mod input;
+mod messages;
 mod report;
 mod sys;
 mod thumbnail;
+mod walk;
 mod watch;
 mod web;
 mod write;

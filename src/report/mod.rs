@@ -4,9 +4,9 @@
 pub mod event;
 pub mod html;
 
-pub use event::{FileEvent, SummaryEvent};
+pub use event::{FileEvent, NoteEvent, SkipEvent, SummaryEvent};
 
-use crate::batch::{Batch, FileReport, Status};
+use crate::batch::{Batch, Done, FileReport, Skip, Status};
 use photoscrub_core::findings::{Category, Finding, Location};
 use photoscrub_core::geo;
 use std::collections::BTreeMap;
@@ -226,6 +226,12 @@ impl<W: Write> Reporter<W> {
         }
     }
 
+    /// The run writes cleaned copies: the summary says where they are.
+    pub fn writing_copies(mut self) -> Reporter<W> {
+        self.summary.writes_copies = true;
+        self
+    }
+
     /// Also writes the CSV report to `csv`.
     pub fn with_csv(mut self, mut csv: Box<dyn Write>) -> io::Result<Reporter<W>> {
         write_csv_header(&mut csv)?;
@@ -237,6 +243,47 @@ impl<W: Write> Reporter<W> {
     pub fn with_html(mut self, page: Box<dyn Write>) -> io::Result<Reporter<W>> {
         self.html = Some((html::Cards::new()?, page));
         Ok(self)
+    }
+
+    /// Reports one entry of a run: a file, a skipped path or a note.
+    pub fn done(&mut self, done: &Done) {
+        match done {
+            Done::File(file) => self.file(file),
+            Done::Skipped(skip) => self.skipped(skip),
+            Done::Note(note) => self.note(note),
+        }
+    }
+
+    /// Reports a path that was not processed, with its reason.
+    pub fn skipped(&mut self, skip: &Skip) {
+        self.summary.skipped += 1;
+        let result = match self.style {
+            _ if self.error.is_some() => return,
+            Style::Json => writeln!(self.out, "{}", SkipEvent::of(skip).to_line()),
+            Style::Human(Detail::Quiet, _) => Ok(()),
+            Style::Human(_, colour) => writeln!(
+                self.out,
+                "{}: {} — {}",
+                one_line(&skip.path.to_string_lossy()),
+                colour.yellow("skipped"),
+                skip.reason.describe()
+            ),
+        };
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
+    }
+
+    /// Says something about the files that follow (where their copies go).
+    pub fn note(&mut self, note: &str) {
+        let result = match self.style {
+            _ if self.error.is_some() => return,
+            Style::Json => writeln!(self.out, "{}", NoteEvent::of(note).to_line()),
+            Style::Human(_, colour) => writeln!(self.out, "{}", colour.bold(note)),
+        };
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
     }
 
     /// Reports one finished file.
@@ -266,8 +313,7 @@ impl<W: Write> Reporter<W> {
     }
 
     /// Writes the summary (and the HTML page) and returns the summary.
-    pub fn finish(mut self, skipped: usize) -> io::Result<Summary> {
-        self.summary.skipped = skipped;
+    pub fn finish(mut self) -> io::Result<Summary> {
         self.summary.finish();
         if let Some(e) = self.error.take() {
             return Err(e);
@@ -315,7 +361,12 @@ fn write_file(
         _ => colour.green(word),
     };
     match (&file.error, &file.output) {
-        (Some(error), _) => writeln!(out, "{path}: {word}: {}", one_line(&error.message))?,
+        (Some(error), _) => {
+            writeln!(out, "{path}: {word} — {}", error.advice)?;
+            if detail == Detail::Verbose {
+                writeln!(out, "    detail: {}", one_line(&error.message))?;
+            }
+        }
         _ if detail == Detail::Quiet => return Ok(()),
         (None, Some(output)) => writeln!(
             out,
@@ -446,6 +497,18 @@ pub fn describe_location(loc: &Location) -> String {
 fn write_summary(s: &Summary, colour: Colour, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{}", s.counts_line())?;
+    write_findings_summary(s, colour, out)?;
+    if s.writes_copies {
+        writeln!(
+            out,
+            "\n{}",
+            colour.bold(&crate::messages::copies_are_in(&s.output_folders))
+        )?;
+    }
+    Ok(())
+}
+
+fn write_findings_summary(s: &Summary, colour: Colour, out: &mut impl Write) -> io::Result<()> {
     if s.found.is_empty() {
         return Ok(());
     }
@@ -561,8 +624,17 @@ pub struct Place {
 pub struct Summary {
     /// Files reported (not counting skipped ones).
     pub files: usize,
-    /// Files that are not photos or videos.
+    /// Paths not processed: not photos or videos, symlinks, paths met twice,
+    /// folders of cleaned copies.
     pub skipped: usize,
+    /// The folders that received cleaned copies (photoscrub's folder of
+    /// copies, or the copy's own folder), top-most only after [`Summary::finish`].
+    pub output_folders: Vec<String>,
+    /// The run writes cleaned copies (not a check, `--in-place` or standard
+    /// output): the summary ends by saying where they are.
+    pub writes_copies: bool,
+    /// Each folder a copy went into, and the folder reported for it.
+    copy_folders: BTreeMap<std::path::PathBuf, String>,
     /// A `check` (nothing written) rather than a `clean`.
     pub checked: bool,
     statuses: BTreeMap<&'static str, usize>,
@@ -608,6 +680,7 @@ impl Summary {
     /// Counts one file in.
     pub fn add(&mut self, file: &FileReport) {
         self.files += 1;
+        self.add_output(file);
         *self.statuses.entry(status_word(file.status)).or_default() += 1;
         match main_location(file) {
             Some(loc) if loc.invalid.is_none() => {
@@ -627,8 +700,37 @@ impl Summary {
         }
     }
 
+    /// Notes the folder of a copy written next to the originals or into
+    /// `--out` (not over the original).
+    fn add_output(&mut self, file: &FileReport) {
+        let written = matches!(file.status, Status::Cleaned | Status::AlreadyClean);
+        let Some(folder) = file.output.as_deref().and_then(std::path::Path::parent) else {
+            return;
+        };
+        if !written || file.output.as_deref() == Some(file.path.as_path()) {
+            return;
+        }
+        if !self.copy_folders.contains_key(folder) {
+            let shown =
+                crate::copies::marked_folder_of(folder).unwrap_or_else(|| folder.to_path_buf());
+            let shown = one_line(&shown.to_string_lossy());
+            self.copy_folders.insert(folder.to_path_buf(), shown);
+        }
+    }
+
     /// Groups the located photos into places, once every file is in.
     pub fn finish(&mut self) {
+        let mut folders: Vec<String> = self.copy_folders.values().cloned().collect();
+        folders.sort();
+        folders.dedup();
+        let inside = |f: &String, other: &String| {
+            f != other && std::path::Path::new(f).starts_with(std::path::Path::new(other))
+        };
+        self.output_folders = folders
+            .iter()
+            .filter(|f| !folders.iter().any(|o| inside(f, o)))
+            .cloned()
+            .collect();
         self.with_location = self.located.len();
         self.places = places(&self.located);
     }
@@ -681,16 +783,13 @@ impl Summary {
             }
         }
         let files = plural(self.files, "file", "files");
-        let mut line = format!(
-            "{files}: {}",
-            if parts.is_empty() {
-                "none".into()
-            } else {
-                parts.join(", ")
-            }
-        );
+        let mut line = match parts.is_empty() {
+            true if self.files == 0 => "No photos or videos".to_string(),
+            true => format!("{files}: none"),
+            false => format!("{files}: {}", parts.join(", ")),
+        };
         if self.skipped > 0 {
-            line += &format!("; {} skipped (not photos, or symlinks)", self.skipped);
+            line += &format!("; {} skipped", self.skipped);
         }
         line
     }
