@@ -179,6 +179,17 @@ impl FileReport {
     }
 }
 
+impl FileReport {
+    /// A refused or failed file's report with whatever could still be read
+    /// from it (`photoscrub_core::readable_scan`: a camera raw's GPS, what
+    /// a photo cut short still holds): it would leak all of it, since no
+    /// cleaned copy was made.
+    fn with_scan(mut self, readable: Option<Scan>) -> FileReport {
+        self.scan = readable.unwrap_or_default();
+        self
+    }
+}
+
 /// A path that was not processed, and why.
 #[derive(Clone, Debug)]
 pub struct Skip {
@@ -443,7 +454,7 @@ fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<File
         Err(e) => return Some(FileReport::failed(&job.input, None, &e)),
     };
     let bytes: &[u8] = buffer;
-    let (format, prepared) = {
+    let (format, prepared, readable) = {
         let on_disk = (!whole).then(|| FileSource::new(&file));
         let source: &dyn Source = match &on_disk {
             Some(on_disk) => on_disk,
@@ -454,7 +465,11 @@ fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<File
             Mode::Check => check(source, options).map(Prepared::Done),
             Mode::Clean(ref output) => prepare(job, (&file, source), output, options),
         };
-        (format, prepared)
+        let readable = prepared
+            .is_err()
+            .then(|| photoscrub_core::readable_scan(source))
+            .flatten();
+        (format, prepared, readable)
     };
     // Windows cannot replace a file that is still open (measured under
     // Wine: "access denied" for every `--in-place` rename), so the input is
@@ -472,7 +487,16 @@ fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<File
                 .filter(|_| whole && options.thumbnails)
                 .and_then(crate::thumbnail::thumbnail),
         },
-        Err(e) => FileReport::failed(&job.input, format, &e),
+        Err(e) => {
+            // A write that failed: what the photo still holds (a video is
+            // not read again).
+            let readable = readable.or_else(|| {
+                whole
+                    .then(|| photoscrub_core::readable_scan(&bytes))
+                    .flatten()
+            });
+            FileReport::failed(&job.input, format, &e).with_scan(readable)
+        }
     })
 }
 
@@ -696,7 +720,13 @@ pub fn run_stdin(bytes: &[u8], options: &Options) -> (FileReport, Option<Vec<u8>
             };
             (with_places(report), cleaned)
         }
-        Err(e) => (FileReport::failed(&path, format, &e), None),
+        Err(e) => (
+            with_places(
+                FileReport::failed(&path, format, &e)
+                    .with_scan(photoscrub_core::readable_scan(&bytes)),
+            ),
+            None,
+        ),
     }
 }
 

@@ -209,7 +209,7 @@ fn html_report_works_for_clean_and_lists_failures() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     std::fs::create_dir(&input).unwrap();
-    for name in ["full.jpg", "truncated.jpg", "clean.jpg"] {
+    for name in ["full.jpg", "truncated-header.jpg", "clean.jpg"] {
         std::fs::copy(common::fixture(&format!("jpeg/{name}")), input.join(name)).unwrap();
     }
     let page = dir.path().join("report.html");

@@ -617,14 +617,14 @@ fn once_catches_up_and_exits() {
     assert_default_clean(&fixture("jpeg/gps-west.jpg"), &out.join("full.jpg"));
 
     // A failed file makes --once exit 3.
-    copy_fixture("jpeg/truncated.jpg", &inbox);
+    copy_fixture("jpeg/truncated-header.jpg", &inbox);
     let (code, events, w) = once(&inbox, &out, &[]);
     assert_eq!(code, 3, "{}", w.describe());
     assert_eq!(
         counts(&events, "failed").keys().collect::<Vec<_>>(),
-        ["truncated.jpg"]
+        ["truncated-header.jpg"]
     );
-    assert!(!out.join("truncated.jpg").exists());
+    assert!(!out.join("truncated-header.jpg").exists());
 }
 
 #[test]
@@ -704,7 +704,7 @@ fn a_failing_file_is_logged_and_the_others_are_cleaned() {
     let (_tmp, inbox, out) = folders();
     let mut w = start(&inbox, &out, &[]);
     w.wait_caught_up();
-    copy_fixture_to("jpeg/truncated.jpg", &inbox.join("bad.jpg"));
+    copy_fixture_to("jpeg/truncated-header.jpg", &inbox.join("bad.jpg"));
     for name in ["full.jpg", "gps-west.jpg", "mpf.jpg"] {
         copy_fixture(&format!("jpeg/{name}"), &inbox);
     }
@@ -756,7 +756,7 @@ fn exec_receives_the_cleaned_path() {
     )
     .unwrap();
     copy_fixture("jpeg/full.jpg", &inbox);
-    copy_fixture("jpeg/truncated.jpg", &inbox.join("sub"));
+    copy_fixture("jpeg/truncated-header.jpg", &inbox.join("sub"));
     let exec = format!("sh {} first-arg", script.display());
     let mut w = start(&inbox, &out, &["--exec", &exec]);
     w.wait_for("full.jpg cleaned", |e| {
@@ -885,7 +885,7 @@ fn write_failures_are_retried_without_a_change() {
     assert_default_clean(&fixture("jpeg/full.jpg"), &out.join("sub/full.jpg"));
 
     // A damaged file, by contrast, waits for a change.
-    copy_fixture("jpeg/truncated.jpg", &inbox);
+    copy_fixture("jpeg/truncated-header.jpg", &inbox);
     let (code, _, _) = once(&inbox, &out, &[]);
     assert_eq!(code, 3);
     let (code, events, w) = once(&inbox, &out, &[]);

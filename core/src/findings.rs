@@ -148,6 +148,11 @@ pub struct Scan {
     /// hostile file can hold millions of tiny blocks).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub omitted: BTreeMap<Category, usize>,
+    /// What was damaged in the file and what photoscrub did about it, one
+    /// sentence each: a block dropped whole because it could not be read,
+    /// a photo or video that is cut short. Empty for an intact file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub damage: Vec<String>,
 }
 
 /// The most findings a scan lists; the rest are counted by category.
@@ -182,6 +187,22 @@ impl Scan {
         for (c, n) in other.omitted {
             *self.omitted.entry(c).or_default() += n;
         }
+        for d in other.damage {
+            self.note_damage(d);
+        }
+    }
+
+    /// Records what was damaged (each sentence once).
+    pub fn note_damage(&mut self, what: impl Into<String>) {
+        let what = what.into();
+        if !self.damage.contains(&what) && self.damage.len() < MAX_LOCATIONS {
+            self.damage.push(what);
+        }
+    }
+
+    /// Whether the file was damaged (see [`Scan::damage`]).
+    pub fn is_damaged(&self) -> bool {
+        !self.damage.is_empty()
     }
 
     /// Adds one finding (counted, not listed, past [`MAX_LISTED`]).

@@ -126,6 +126,21 @@ pub fn plan<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Plan, Error>
     }
 }
 
+/// What can still be read from a file that [`plan`] refuses or cannot
+/// clean — a camera raw, a JPEG cut short inside its metadata — for the
+/// report only: nothing is ever written from it. The findings are not
+/// judged (`removed` is false). `None` if nothing can be read.
+pub fn readable_scan<S: Source + ?Sized>(src: &S) -> Option<Scan> {
+    if let Ok(inspection) = inspect(src) {
+        return Some(inspection.scan);
+    }
+    let bytes = src.as_slice()?;
+    match detect(bytes).ok()? {
+        Format::Jpeg => container::jpeg::scan_unreadable(bytes),
+        _ => None,
+    }
+}
+
 /// Calls `f` with all the bytes of `src`: borrowed when they are in
 /// memory, else read (photos only; they are at most [`MAX_PHOTO`]).
 fn with_bytes<S: Source + ?Sized, T>(

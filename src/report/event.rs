@@ -45,6 +45,10 @@ pub struct FileEvent<'a> {
     /// The first valid location (or the first at all).
     pub location: Option<&'a Location>,
     pub locations: &'a [Location],
+    /// What was damaged in the file and what was done about it (present
+    /// only for a damaged file).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub damage: &'a [String],
     /// `watch` only: `cleaned`, `refused`, `failed` or `skipped`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<&'static str>,
@@ -75,6 +79,7 @@ impl<'a> FileEvent<'a> {
             omitted: &file.scan.omitted,
             location: super::main_location(file),
             locations: &file.scan.locations,
+            damage: &file.scan.damage,
             event: None,
             relative: None,
             retry_in_seconds: None,

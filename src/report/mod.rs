@@ -366,7 +366,6 @@ fn write_file(
             if detail == Detail::Verbose {
                 writeln!(out, "    detail: {}", one_line(&error.message))?;
             }
-            return Ok(());
         }
         _ if detail == Detail::Quiet => return Ok(()),
         (None, Some(output)) => writeln!(
@@ -375,6 +374,12 @@ fn write_file(
             one_line(&output.to_string_lossy())
         )?,
         (None, None) => writeln!(out, "{path}: {word}")?,
+    }
+    if detail == Detail::Quiet {
+        return Ok(());
+    }
+    for note in &file.scan.damage {
+        writeln!(out, "    {:<9} {}", "damaged", one_line(note))?;
     }
     if detail == Detail::Verbose {
         for f in &file.scan.findings {
@@ -457,6 +462,9 @@ fn sample_values(category: Category, found: &[&Finding], file: &FileReport) -> S
 
 /// Whether a category's findings were (or would be) removed.
 fn fate(found: &[&Finding], status: Status) -> String {
+    if matches!(status, Status::Failed | Status::Refused) {
+        return "still in the file: no cleaned copy was made".into();
+    }
     let removed = found.iter().filter(|f| f.removed).count();
     let checking = matches!(status, Status::Leaks | Status::AlreadyClean);
     match (removed, checking) {

@@ -132,10 +132,28 @@ struct Jpeg<'a> {
     tables: Vec<Table>,
     /// Offset just after EOI; everything from here on is trailer.
     image_end: usize,
+    /// Whether the image ends with an EOI marker. A file cut short after
+    /// its first scan (an interrupted copy or download) has none: its
+    /// image data runs to the end of the file, and the cleaned file is
+    /// exactly as incomplete.
+    complete: bool,
 }
 
 impl<'a> Jpeg<'a> {
+    /// Parses a JPEG strictly, except that a file cut short after its
+    /// first scan is read as it is (see [`Jpeg::complete`]).
     fn parse(data: &'a [u8]) -> Result<Jpeg<'a>, Error> {
+        Jpeg::parse_as(data, false)
+    }
+
+    /// Parses what can be read of a JPEG cut short before its image data,
+    /// for the report only: a segment that runs past the end is read as
+    /// far as it goes, and the walk stops there.
+    fn parse_lenient(data: &'a [u8]) -> Result<Jpeg<'a>, Error> {
+        Jpeg::parse_as(data, true)
+    }
+
+    fn parse_as(data: &'a [u8], lenient: bool) -> Result<Jpeg<'a>, Error> {
         if data.len() < 4 || data[0] != 0xFF || data[1] != SOI {
             return Err(Error::damaged("not a JPEG (no start-of-image marker)"));
         }
@@ -147,10 +165,18 @@ impl<'a> Jpeg<'a> {
             unlisted: BTreeMap::new(),
             tables: Vec::new(),
             image_end: 0,
+            complete: true,
         };
         let mut pos = 2;
         loop {
-            let (marker, fill, start) = next_marker(data, pos)?;
+            let (marker, fill, start) = match next_marker(data, pos) {
+                Ok(found) => found,
+                Err(_) if lenient || jpeg.has_scan() => {
+                    jpeg.cut_short(pos);
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             if fill > pos {
                 jpeg.drop_stray(pos..fill);
             }
@@ -158,7 +184,22 @@ impl<'a> Jpeg<'a> {
                 jpeg.image_end = start + 2;
                 break;
             }
-            let segment = read_segment(data, marker, start, true)?;
+            let segment = match read_segment(data, marker, start, true) {
+                Ok(segment) => segment,
+                Err(e) if !runs_past_end(data, marker, start) => return Err(e),
+                Err(e) if !lenient && !jpeg.has_scan() => return Err(e),
+                // Cut short: a segment begun but not finished is read as
+                // far as it goes for the report, and dropped.
+                Err(_) => {
+                    let clipped = clipped_segment(data, marker, start).filter(|_| lenient);
+                    let end = clipped.map_or(start, |s| s.end);
+                    if let Some(segment) = clipped {
+                        jpeg.add(segment)?;
+                    }
+                    jpeg.cut_short(end);
+                    break;
+                }
+            };
             pos = segment.end;
             jpeg.add(segment)?;
         }
@@ -167,8 +208,33 @@ impl<'a> Jpeg<'a> {
             .iter()
             .filter(|s| matches!(jpeg.block(s), Block::ImageData | Block::Tables))
             .map(|s| (s.marker, s.payload_range()));
-        jpeg.tables = tables::tables(data, image)?;
+        jpeg.tables = match tables::tables(data, image) {
+            Ok(tables) => tables,
+            Err(_) if lenient => Vec::new(),
+            Err(e) => return Err(e),
+        };
         Ok(jpeg)
+    }
+
+    /// Whether a scan has been read.
+    fn has_scan(&self) -> bool {
+        self.segments.iter().any(|s| s.marker == SOS)
+    }
+
+    /// The file ends at `pos` without an end-of-image marker: the image
+    /// ends with the file, and whatever follows the last whole segment (a
+    /// segment cut short) is dropped.
+    fn cut_short(&mut self, pos: usize) {
+        if pos < self.data.len() {
+            self.drop_stray(pos..self.data.len());
+        }
+        self.image_end = self.data.len();
+        self.complete = false;
+    }
+
+    /// The end-of-image marker, if the image has one.
+    fn eoi(&self) -> Option<Range<usize>> {
+        self.complete.then(|| self.image_end - 2..self.image_end)
     }
 
     fn add(&mut self, segment: Segment) -> Result<(), Error> {
@@ -257,7 +323,7 @@ impl<'a> Jpeg<'a> {
                 _ => {}
             }
         }
-        ranges.push(self.image_end - 2..self.image_end);
+        ranges.extend(self.eoi());
         ranges
     }
 
@@ -350,8 +416,30 @@ fn read_segment(data: &[u8], marker: u8, start: usize, entropy: bool) -> Result<
     })
 }
 
+/// Whether the segment at `start` was cut off by the end of the file: its
+/// header or the length it gives runs past the end.
+fn runs_past_end(data: &[u8], marker: u8, start: usize) -> bool {
+    marker != SOI
+        && data
+            .get(start + 2..start + 4)
+            .is_none_or(|b| start + 2 + usize::from(u16::from_be_bytes([b[0], b[1]])) > data.len())
+}
+
+/// A segment whose length runs past the end of the file, read as far as it
+/// goes (for the report of a file cut short; never cleaned).
+fn clipped_segment(data: &[u8], marker: u8, start: usize) -> Option<Segment> {
+    let len = data.get(start + 2..start + 4)?;
+    (u16::from_be_bytes([len[0], len[1]]) >= 2).then_some(Segment {
+        marker,
+        start,
+        header_end: data.len(),
+        end: data.len(),
+    })
+}
+
 /// The end of entropy-coded data: the first 0xFF that starts a marker other
-/// than a restart marker (0xFF00 is a stuffed byte, 0xFFFF fill).
+/// than a restart marker (0xFF00 is a stuffed byte, 0xFFFF fill), or the
+/// end of a file cut short.
 fn entropy_end(data: &[u8], from: usize) -> Result<usize, Error> {
     let mut at = from;
     while let Some(i) = memchr::memchr(0xFF, &data[at..]) {
@@ -363,9 +451,8 @@ fn entropy_end(data: &[u8], from: usize) -> Result<usize, Error> {
             None => break,
         }
     }
-    Err(Error::damaged(
-        "truncated: the image data ends without an end-of-image marker",
-    ))
+    // Cut short: the image data runs to the end of the file.
+    Ok(data.len())
 }
 
 fn is_frame_header(marker: u8) -> bool {
@@ -498,7 +585,24 @@ fn scan_image(jpeg: &Jpeg, prefix: &str, mpf_images: bool) -> Result<Scan, Error
     }
     scan.extend(scan_photoshop(jpeg, prefix));
     scan.extend(scan_trailer(jpeg, prefix, mpf_images));
+    if !jpeg.complete {
+        scan.note_damage(incompleteness(jpeg, prefix));
+    }
     Ok(scan)
+}
+
+/// What a JPEG without an end-of-image marker is, in a sentence.
+fn incompleteness(jpeg: &Jpeg, prefix: &str) -> String {
+    let size = jpeg.data.len();
+    match (prefix.trim(), jpeg.has_scan()) {
+        ("", true) => format!(
+            "the photo is incomplete: the file ends after {size} bytes, before the end of its image data (an interrupted copy or download); it was cleaned as it is, and the cleaned copy is just as incomplete"
+        ),
+        ("", false) => format!(
+            "the file ends after {size} bytes, before its image data begins: it cannot be cleaned"
+        ),
+        (image, _) => format!("{image} is cut short; it was removed with everything after the photo"),
+    }
 }
 
 /// Findings for what lies between and inside the image's own segments:
@@ -565,7 +669,14 @@ fn scan_block(block: Block, marker: u8, payload: &[u8], prefix: &str) -> Result<
     match block {
         Block::ImageData | Block::Tables | Block::ExtendedXmp | Block::Mpf | Block::Photoshop => {}
         Block::Icc => {}
-        Block::Exif => return Ok(Exif::parse(&payload[6..])?.scan(&format!("{prefix}EXIF"))),
+        Block::Exif => {
+            let block = format!("{prefix}EXIF");
+            return match Exif::parse(&payload[6..]) {
+                Ok(exif) => Ok(exif.scan(&block)),
+                Err(Error::Damaged(why)) => Ok(exif::scan_damaged(&payload[6..], &block, &why)),
+                Err(e) => Err(e),
+            };
+        }
         Block::Xmp => {
             return Ok(xmp::scan(
                 &payload[XMP_SIGNATURE.len()..],
@@ -706,7 +817,9 @@ fn scan_trailer(jpeg: &Jpeg, prefix: &str, with_mpf: bool) -> Scan {
             &format!("MPImage{n}"),
             format!("{kind}, {size} bytes"),
         ));
-        let image = Jpeg::parse(&jpeg.data[range.clone()]);
+        let bytes = &jpeg.data[range.clone()];
+        // An image cut short is read as far as it goes, for the report.
+        let image = Jpeg::parse(bytes).or_else(|_| Jpeg::parse_lenient(bytes));
         match image.and_then(|image| scan_image(&image, &format!("{block} "), false)) {
             Ok(inner) => scan.extend(inner),
             Err(e) => scan.push(Finding::new(
@@ -731,8 +844,9 @@ fn scan_trailer(jpeg: &Jpeg, prefix: &str, with_mpf: bool) -> Scan {
     scan
 }
 
-/// MPF images after the primary one, with their range in the file; entries
-/// that do not lie inside the trailer are left for the gap report.
+/// MPF images after the primary one, with their range in the file (one
+/// the file ends inside, up to the end); entries that do not start inside
+/// the trailer are left for the gap report.
 fn mpf_images(jpeg: &Jpeg) -> Vec<(usize, Range<usize>, &'static str)> {
     let Some(segment) = jpeg.segments.iter().find(|s| jpeg.block(s) == Block::Mpf) else {
         return Vec::new();
@@ -749,7 +863,11 @@ fn mpf_images(jpeg: &Jpeg) -> Vec<(usize, Range<usize>, &'static str)> {
         .filter_map(|(i, e)| {
             let start = tiff_start.checked_add(e.offset as usize)?;
             let end = start.checked_add(e.size as usize)?;
-            (start >= trailer.start && end <= trailer.end).then_some((i + 1, start..end, e.kind()))
+            (start >= trailer.start && start < trailer.end).then_some((
+                i + 1,
+                start..end.min(trailer.end),
+                e.kind(),
+            ))
         })
         .collect()
 }
@@ -819,7 +937,9 @@ fn rebuild_jpeg(jpeg: &Jpeg, policy: &Policy) -> Result<Pieces, Error> {
             (facts, &icc),
         )?;
     }
-    out.push_input(jpeg.image_end as u64 - 2..jpeg.image_end as u64);
+    if let Some(eoi) = jpeg.eoi() {
+        out.push_input(eoi.start as u64..eoi.end as u64);
+    }
     Ok(out)
 }
 
@@ -857,8 +977,9 @@ fn write_block(
             }
         }
         Block::Exif if !std::mem::replace(&mut first.exif_done, true) => {
-            let tiff = Exif::parse(&payload[6..])?.rebuild(policy, facts)?;
-            write_segment(out, 0xE1, &[exif::JPEG_SIGNATURE, &tiff])?;
+            if let Some(tiff) = rebuilt_exif(&payload[6..], policy, facts)? {
+                write_segment(out, 0xE1, &[exif::JPEG_SIGNATURE, &tiff])?;
+            }
         }
         Block::Icc if !std::mem::replace(&mut first.icc_done, true) => {
             if let Some(profile) = icc {
@@ -887,6 +1008,20 @@ fn write_block(
         _ => {}
     }
     Ok(())
+}
+
+/// The EXIF block of the cleaned file: rebuilt from the allowlist, or, for
+/// a damaged block (dropped whole), a minimal one with the Orientation
+/// that could still be read from it or from XMP (none if neither has one).
+fn rebuilt_exif(tiff: &[u8], policy: &Policy, facts: ImageFacts) -> Result<Option<Vec<u8>>, Error> {
+    match Exif::parse(tiff) {
+        Ok(exif) => exif.rebuild(policy, facts).map(Some),
+        Err(Error::Damaged(_)) => exif::damaged_orientation(tiff)
+            .or(facts.orientation)
+            .map(|o| exif::minimal(o, facts))
+            .transpose(),
+        Err(e) => Err(e),
+    }
 }
 
 /// A comment that is text and nothing else: UTF-8 without control
@@ -964,6 +1099,13 @@ fn write_segment(out: &mut Pieces, marker: u8, parts: &[&[u8]]) -> Result<(), Er
 pub fn image_data(data: &[u8]) -> Result<Vec<&[u8]>, Error> {
     let jpeg = Jpeg::parse(data)?;
     Ok(jpeg.image_ranges().into_iter().map(|r| &data[r]).collect())
+}
+
+/// What a JPEG that cannot be parsed strictly (cut short inside its
+/// metadata, before any image data) still says, read leniently — for the
+/// report only: such a file is never cleaned.
+pub fn scan_unreadable(data: &[u8]) -> Option<Scan> {
+    scan_jpeg(&Jpeg::parse_lenient(data).ok()?, "").ok()
 }
 
 /// Scan, cleaned file and the input's image data from one parse.
@@ -1205,14 +1347,65 @@ mod tests {
     }
 
     #[test]
-    fn truncations_are_errors_not_panics() {
+    fn a_file_cut_before_its_image_data_is_an_error_and_after_it_is_cleaned_as_it_is() {
         let jpeg = tiny_jpeg();
+        let (_, scan_start) = header_markers(&jpeg).unwrap();
         for len in 0..jpeg.len() - 1 {
-            assert!(
-                rebuild(&jpeg[..len], &Policy::default()).is_err(),
-                "cut at {len}"
-            );
+            let cut = &jpeg[..len];
+            if len < scan_start {
+                assert!(rebuild(cut, &Policy::default()).is_err(), "cut at {len}");
+                continue;
+            }
+            let out = cleaned(cut);
+            assert_eq!(out, cut, "cut at {len}: the encoder's file is clean");
+            let scan = scan(cut).unwrap();
+            assert!(scan.damage[0].contains("incomplete"), "{scan:?}");
         }
+    }
+
+    #[test]
+    fn a_photo_without_eoi_keeps_its_scan_data_and_loses_its_metadata() {
+        let jpeg = with_segment(&tiny_jpeg(), COM, b"Emma at Oak Street School");
+        let cut = &jpeg[..jpeg.len() - 3];
+        let out = cleaned(cut);
+        assert!(!contains(&out, b"Oak Street"));
+        let sos = |b: &[u8]| {
+            Jpeg::parse(b)
+                .unwrap()
+                .segments
+                .iter()
+                .find(|s| s.marker == SOS)
+                .unwrap()
+                .start
+        };
+        assert_eq!(
+            &out[sos(&out)..],
+            &cut[sos(cut)..],
+            "scan data copied unchanged, to the end"
+        );
+        assert_eq!(image_data(&out).unwrap(), image_data(cut).unwrap());
+    }
+
+    #[test]
+    fn only_the_end_of_the_file_makes_a_photo_incomplete() {
+        let jpeg = tiny_jpeg();
+        let mut second_soi = jpeg[..jpeg.len() - 2].to_vec();
+        second_soi.extend_from_slice(b"\xFF\xD8\xFF\xE1\x00\x10CANARY");
+        assert!(plan(&second_soi, &Policy::default()).is_err());
+        let mut too_short = jpeg[..jpeg.len() - 2].to_vec();
+        too_short.extend_from_slice(b"\xFF\xE1\x00\x01CANARY");
+        assert!(plan(&too_short, &Policy::default()).is_err());
+    }
+
+    #[test]
+    fn a_segment_cut_short_after_the_scan_is_dropped() {
+        let jpeg = tiny_jpeg();
+        let mut cut = jpeg[..jpeg.len() - 2].to_vec();
+        cut.extend_from_slice(b"\xFF\xE1\x40\x00Exif\0\0CANARY");
+        let out = cleaned(&cut);
+        assert!(!contains(&out, b"CANARY"));
+        assert_eq!(out, &jpeg[..jpeg.len() - 2]);
+        assert_eq!(unknown(&cut), ["StrayBytes"]);
     }
 
     #[test]

@@ -83,6 +83,32 @@ impl Exif {
         })
     }
 
+    /// Reads what can still be read of a block [`Exif::parse`] refused as
+    /// damaged, for the report and for its Orientation only: nothing read
+    /// this way is written back (the block is dropped whole). `None` when
+    /// not even that can be read within the walker's limits.
+    fn parse_lenient(tiff: &[u8]) -> Option<Exif> {
+        let dirs = ifd::read_lenient(tiff, EXIF_LIMITS).ok()?;
+        let inner = match exif::Reader::new()
+            .continue_on_error(true)
+            .read_raw(tiff.to_vec())
+        {
+            Ok(inner) => inner,
+            Err(exif::Error::PartialResult(partial)) => partial.into_inner().0,
+            Err(_) => return None,
+        };
+        Some(Exif {
+            inner,
+            previews: previews(tiff, &dirs).0,
+            unreferenced: 0,
+        })
+    }
+
+    /// Whether any tag of IFD0 was read.
+    fn has_primary(&self) -> bool {
+        self.inner.fields().any(|f| f.ifd_num == In::PRIMARY)
+    }
+
     /// The Orientation value (1–8), if present and well-formed.
     pub fn orientation(&self) -> Option<u32> {
         self.inner
@@ -180,6 +206,40 @@ impl Exif {
         let thumbnail = self.thumbnail().filter(|_| policy.keeps(Category::Preview));
         write(&fields, thumbnail, self.inner.little_endian())
     }
+}
+
+/// What a damaged EXIF block still says, for the report: `why` it could
+/// not be read (the message of [`Exif::parse`]'s error) (one `unknown` finding: the block is removed whole),
+/// whatever could be read of it leniently, and a sentence in
+/// [`Scan::damage`] saying whether its Orientation was read.
+pub fn scan_damaged(tiff: &[u8], block: &str, why: &str) -> Scan {
+    let mut scan = Scan::default();
+    scan.push(Finding::new(
+        Category::Unknown,
+        block,
+        "DamagedBlock",
+        format!("{why}: removed whole"),
+    ));
+    let lenient = Exif::parse_lenient(tiff);
+    let orientation = match lenient.as_ref().map(Exif::orientation) {
+        Some(Some(o)) => format!("its Orientation ({o}) was kept"),
+        Some(None) if lenient.as_ref().is_some_and(Exif::has_primary) => {
+            "it held no Orientation".to_string()
+        }
+        _ => "its Orientation could not be read: if the photo shows turned, turn it in a photo app"
+            .to_string(),
+    };
+    if let Some(exif) = lenient {
+        scan.extend(exif.scan(block));
+    }
+    scan.note_damage(format!("{why}: it was removed whole and {orientation}"));
+    scan
+}
+
+/// The Orientation of a damaged EXIF block, read leniently (see
+/// [`scan_damaged`]): the one value of it the cleaned file keeps.
+pub fn damaged_orientation(tiff: &[u8]) -> Option<u32> {
+    Exif::parse_lenient(tiff)?.orientation()
 }
 
 /// The EXIF block to write back in a format that can do without one: rebuilt
@@ -853,5 +913,42 @@ mod tests {
         // The IFD0 offset in the header points far outside the block.
         bytes[4..8].copy_from_slice(&0x00FF_FFF0u32.to_be_bytes());
         assert!(Exif::parse(&bytes).is_err());
+        let scan = scan_damaged(&bytes, "EXIF", "EXIF block is damaged");
+        assert!(unknown(&scan, "DamagedBlock"), "{scan:?}");
+        assert!(scan.damage[0].contains("Orientation could not be read"));
+        assert_eq!(damaged_orientation(&bytes), None);
+    }
+
+    /// [`sample`] with the value of its Make tag pointing past the block.
+    fn with_make_past_the_block() -> Vec<u8> {
+        let mut b = sample();
+        let ifd0 = u32::from_be_bytes(b[4..8].try_into().unwrap()) as usize;
+        let n = usize::from(u16::from_be_bytes([b[ifd0], b[ifd0 + 1]]));
+        let entry = (0..n)
+            .map(|i| ifd0 + 2 + 12 * i)
+            .find(|&e| b[e..e + 2] == [0x01, 0x0F])
+            .unwrap();
+        b[entry + 8..entry + 12].copy_from_slice(&0x00FF_FF00u32.to_be_bytes());
+        b
+    }
+
+    #[test]
+    fn a_damaged_block_is_still_read_for_the_report_and_its_orientation() {
+        let bytes = with_make_past_the_block();
+        let Err(Error::Damaged(why)) = Exif::parse(&bytes) else {
+            panic!("the block must be refused as damaged");
+        };
+        let scan = scan_damaged(&bytes, "EXIF", &why);
+        assert!(unknown(&scan, "DamagedBlock"), "{scan:?}");
+        let loc = scan.valid_location().expect("GPS is still readable");
+        assert!((loc.lat + 33.8688).abs() < 1e-4, "{}", loc.lat);
+        assert!(scan.findings.iter().any(|f| f.tag == "Artist"));
+        assert!(!scan.findings.iter().any(|f| f.tag == "Make"));
+        assert!(
+            scan.damage[0].contains("Orientation (6) was kept"),
+            "{:?}",
+            scan.damage
+        );
+        assert_eq!(damaged_orientation(&bytes), Some(6));
     }
 }

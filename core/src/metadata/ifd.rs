@@ -274,6 +274,26 @@ impl Directories {
 /// Reads the header — byte order, magic number 42 (or one of `extra_magic`),
 /// first directory offset — and walks every directory.
 pub fn read(data: &[u8], extra_magic: &[u16], limits: Limits) -> Result<Directories, Error> {
+    walk(data, extra_magic, limits, false)
+}
+
+/// Reads what can still be read of a damaged block, for the report only
+/// (nothing read this way is ever written): an entry whose value lies
+/// outside the block is skipped, a directory cut short keeps the entries
+/// that fit, and a pointer or next-directory offset that leads nowhere
+/// (outside the block, into the header, round a loop) ends that branch.
+/// The limits still hold: a block that asks for more directories or value
+/// bytes than they allow is an error.
+pub fn read_lenient(data: &[u8], limits: Limits) -> Result<Directories, Error> {
+    walk(data, &[], limits, true)
+}
+
+fn walk(
+    data: &[u8],
+    extra_magic: &[u16],
+    limits: Limits,
+    lenient: bool,
+) -> Result<Directories, Error> {
     let (order, first) = header(data, extra_magic)?;
     let mut walker = Walker {
         data,
@@ -281,11 +301,16 @@ pub fn read(data: &[u8], extra_magic: &[u16], limits: Limits) -> Result<Director
         limits,
         seen: HashSet::new(),
         value_bytes: 0,
+        lenient,
     };
     let mut chain = Vec::new();
     let mut next = first;
     while next != 0 {
-        let node = walker.node(next, Kind::Image, 0)?;
+        let node = match walker.node(next, Kind::Image, 0) {
+            Ok(node) => node,
+            Err(_) if walker.forgives() => break,
+            Err(e) => return Err(e),
+        };
         next = node.ifd.next;
         chain.push(node);
     }
@@ -324,9 +349,19 @@ struct Walker<'a> {
     seen: HashSet<usize>,
     /// The value bytes of every entry read so far, once per entry.
     value_bytes: usize,
+    /// Skip what is damaged instead of failing (see [`read_lenient`]).
+    lenient: bool,
 }
 
 impl Walker<'_> {
+    /// Whether a damaged part may be skipped: reading leniently, and
+    /// within the limits.
+    fn forgives(&self) -> bool {
+        self.lenient
+            && self.seen.len() <= self.limits.max_ifds
+            && self.value_bytes <= self.data.len().saturating_add(SHARED_VALUE_SLACK)
+    }
+
     fn ifd(&mut self, offset: u32) -> Result<Ifd, Error> {
         let at = offset as usize;
         if at < 8 {
@@ -350,12 +385,24 @@ impl Walker<'_> {
                 "the TIFF directory at byte {at} runs past the end of the file"
             ))
         };
-        let count = usize::from(self.order.u16(self.data, at).ok_or_else(past_end)?);
+        let mut count = usize::from(self.order.u16(self.data, at).ok_or_else(past_end)?);
+        if self.lenient {
+            count = count.min(self.data.len().saturating_sub(at + 2) / 12);
+        }
         let end = at + 2 + 12 * count;
-        let next = self.order.u32(self.data, end).ok_or_else(past_end)?;
-        let entries = (0..count)
-            .map(|i| self.entry(at + 2 + 12 * i))
-            .collect::<Result<_, _>>()?;
+        let next = match self.order.u32(self.data, end) {
+            Some(next) => next,
+            None if self.lenient => 0,
+            None => return Err(past_end()),
+        };
+        let mut entries = Vec::with_capacity(count);
+        for i in 0..count {
+            match self.entry(at + 2 + 12 * i) {
+                Ok(entry) => entries.push(entry),
+                Err(_) if self.forgives() => {}
+                Err(e) => return Err(e),
+            }
+        }
         Ok(Ifd {
             offset: at,
             entries,
@@ -418,20 +465,31 @@ impl Walker<'_> {
                 (Kind::Image, SUB_IFDS) if self.limits.sub_ifds && depth < MAX_DEPTH => Kind::Image,
                 _ => continue,
             };
-            let offsets = e.uints(self.data, self.order)?;
-            if e.tag != SUB_IFDS && offsets.len() != 1 {
-                return Err(Error::damaged(format!(
-                    "TIFF pointer tag {} holds {} values",
-                    e.tag,
-                    offsets.len()
-                )));
-            }
-            for off in offsets {
-                let off = u32::try_from(off).map_err(|_| Error::damaged("bad TIFF pointer"))?;
-                children.push((e.tag, self.node(off, child_kind, depth + 1)?));
+            match self.children(e, child_kind, depth) {
+                Ok(found) => children.extend(found),
+                Err(_) if self.forgives() => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(Node { ifd, children })
+    }
+
+    /// The directories the pointer entry `e` leads to.
+    fn children(&mut self, e: &Entry, kind: Kind, depth: usize) -> Result<Vec<(u16, Node)>, Error> {
+        let offsets = e.uints(self.data, self.order)?;
+        if e.tag != SUB_IFDS && offsets.len() != 1 {
+            return Err(Error::damaged(format!(
+                "TIFF pointer tag {} holds {} values",
+                e.tag,
+                offsets.len()
+            )));
+        }
+        let mut children = Vec::new();
+        for off in offsets {
+            let off = u32::try_from(off).map_err(|_| Error::damaged("bad TIFF pointer"))?;
+            children.push((e.tag, self.node(off, kind, depth + 1)?));
+        }
+        Ok(children)
     }
 }
 

@@ -221,6 +221,8 @@ pub struct Video {
     /// from here.
     moov: Range<u64>,
     moov_buf: Vec<u8>,
+    /// Where the last `mdat` says it ends, when the file ends before.
+    cut: Option<u64>,
 }
 
 /// How many samples of which size.

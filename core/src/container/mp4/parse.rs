@@ -17,6 +17,9 @@ pub(super) struct Parser<'s, R: ?Sized> {
     pub(super) kept: Vec<Range<u64>>,
     /// Changes made whatever the policy.
     pub(super) always: Vec<Patch>,
+    /// Where the last `mdat` says it ends, when the file ends before (a
+    /// video cut short).
+    pub(super) cut: Option<u64>,
 }
 
 impl Video {
@@ -24,7 +27,11 @@ impl Video {
     /// headers, `moov`, small metadata boxes, the samples of metadata
     /// tracks and the bytes of `mdat` no track uses.
     pub fn parse<R: Source + ?Sized>(src: &R) -> Result<Video, Error> {
-        let (tops, trailer) = top_level(src)?;
+        let TopLevel {
+            boxes: tops,
+            trailer,
+            cut,
+        } = top_level(src)?;
         if tops.iter().any(|t| t.is(b"moof")) {
             return Err(unsupported(
                 "fragmented videos (with 'moof' boxes) are not supported",
@@ -52,6 +59,7 @@ impl Video {
             chunk_budget: MAX_CHUNKS,
             kept: Vec::new(),
             always: Vec::new(),
+            cut,
         };
         for top in &tops {
             p.top(top)?;
@@ -111,6 +119,12 @@ impl Video {
                 "QuickTime",
                 "MoreFindings",
                 format!("{n} more"),
+            ));
+        }
+        if let Some(declared) = self.cut {
+            scan.note_damage(format!(
+                "the video is incomplete: the file ends after {} bytes, but its media data runs to byte {declared} (an interrupted copy or download); its metadata was cleaned, and the cleaned copy is just as incomplete",
+                self.len
             ));
         }
         scan
@@ -904,13 +918,21 @@ impl<R: Source + ?Sized> Parser<'_, R> {
     }
 }
 
-/// The top-level boxes, read header by header, and the bytes after the last
-/// box that are not a box (a vendor trailer), if any. Such bytes are a
-/// trailer only once `moov` and `mdat` have been seen: a damaged `moov` or
-/// `mdat` is an error.
-pub(super) fn top_level<R: Source + ?Sized>(
-    src: &R,
-) -> Result<(Vec<BoxHeader>, Option<Range<u64>>), Error> {
+/// The top-level boxes of a video, as [`top_level`] reads them.
+pub(super) struct TopLevel {
+    pub(super) boxes: Vec<BoxHeader>,
+    /// The bytes after the last box that are not a box (a vendor trailer).
+    pub(super) trailer: Option<Range<u64>>,
+    /// For a video cut short inside its last `mdat`: where that box says
+    /// it ends.
+    pub(super) cut: Option<u64>,
+}
+
+/// The top-level boxes, read header by header. Bytes after the last box
+/// are a trailer only once `moov` and `mdat` have been seen, and an `mdat`
+/// after `moov` may be cut short with the file; any other damage to `moov`
+/// or `mdat` is an error.
+pub(super) fn top_level<R: Source + ?Sized>(src: &R) -> Result<TopLevel, Error> {
     let mut tops: Vec<BoxHeader> = Vec::new();
     let mut pos = 0;
     while pos < src.size() {
@@ -928,12 +950,60 @@ pub(super) fn top_level<R: Source + ?Sized>(
             Err(Error::Damaged(_))
                 if tops.iter().any(|t| t.is(b"moov")) && tops.iter().any(|t| t.is(b"mdat")) =>
             {
-                return Ok((tops, Some(pos..src.size())));
+                return Ok(TopLevel {
+                    boxes: tops,
+                    trailer: Some(pos..src.size()),
+                    cut: None,
+                });
+            }
+            Err(Error::Damaged(why)) => {
+                let Some((mdat, declared)) = cut_mdat(src, pos, &tops)? else {
+                    return Err(Error::Damaged(why));
+                };
+                tops.push(mdat);
+                return Ok(TopLevel {
+                    boxes: tops,
+                    trailer: None,
+                    cut: Some(declared),
+                });
             }
             Err(e) => return Err(e),
         }
     }
-    Ok((tops, None))
+    Ok(TopLevel {
+        boxes: tops,
+        trailer: None,
+        cut: None,
+    })
+}
+
+/// An `mdat` at `pos` that runs past the end of the file, after a `moov`
+/// (a copy cut short): the box as far as the file goes, and where it says
+/// it ends. `None` for any other damage.
+fn cut_mdat<R: Source + ?Sized>(
+    src: &R,
+    pos: u64,
+    tops: &[BoxHeader],
+) -> Result<Option<(BoxHeader, u64)>, Error> {
+    if !tops.iter().any(|t| t.is(b"moov")) {
+        return Ok(None);
+    }
+    let mut head = [0u8; 16];
+    let n = src.size().saturating_sub(pos).min(head.len() as u64) as usize;
+    src.read_exact_at(&mut head[..n], pos)
+        .map_err(read_failed(pos))?;
+    let Ok(h) = isobmff::parse_header(&head[..n], pos, u64::MAX, true) else {
+        return Ok(None);
+    };
+    let declared = h.end;
+    let cut = h.is(b"mdat") && h.body <= src.size() && declared > src.size();
+    Ok(cut.then_some((
+        BoxHeader {
+            end: src.size(),
+            ..h
+        },
+        declared,
+    )))
 }
 
 pub(super) fn track_id(tkhd: &[u8]) -> u32 {

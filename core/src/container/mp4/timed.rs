@@ -25,6 +25,9 @@ impl<R: Source + ?Sized> Parser<'_, R> {
         starts.dedup();
         let mut tracks = tracks;
         for t in tracks.iter_mut().filter(|t| !t.external) {
+            if let Some(declared) = self.cut {
+                cut_chunks(&mut t.chunks, self.len, declared);
+            }
             for c in &mut t.chunks {
                 let i = self.mdats.partition_point(|m| m.end <= c.range.start);
                 let mdat = self.mdats.get(i).filter(|m| m.start <= c.range.start);
@@ -107,6 +110,7 @@ impl<R: Source + ?Sized> Parser<'_, R> {
             always: self.always,
             moov,
             moov_buf,
+            cut: self.cut,
         })
     }
 
@@ -129,6 +133,9 @@ impl<R: Source + ?Sized> Parser<'_, R> {
                     return Ok(visited);
                 }
                 let size = sizes.get(chunk.first_sample + i).unwrap_or(0);
+                if at + size > chunk.range.end {
+                    break; // a chunk cut short with the file
+                }
                 if size <= MAX_SAMPLE_READ && read + size <= MAX_TRACK_READ {
                     buf.resize(size as usize, 0);
                     self.src
@@ -536,4 +543,17 @@ pub(super) fn gpmf_block(place: &str, body: &[u8]) -> Block {
         format!("{} bytes of camera settings", body.len()),
     );
     b
+}
+
+/// The chunks of a track in a video cut short at `len`, inside an `mdat`
+/// that says it ends at `declared`: chunks past the end are gone, one
+/// across it keeps the bytes that are there. Chunks past `declared` are
+/// left for the caller to refuse.
+fn cut_chunks(chunks: &mut Vec<Chunk>, len: u64, declared: u64) {
+    chunks.retain(|c| c.range.start < len || c.range.end > declared);
+    for c in chunks.iter_mut() {
+        if c.range.start < len && len < c.range.end && c.range.end <= declared {
+            c.range.end = len;
+        }
+    }
 }
