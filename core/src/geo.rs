@@ -105,7 +105,7 @@ fn iso6709_angle(s: &str, degree_digits: usize) -> Option<f64> {
     let sign = if sign == "-" { -1.0 } else { 1.0 };
     let int_len = digits.find('.').unwrap_or(digits.len());
     let number: f64 = digits.parse().ok()?;
-    let value = match int_len - degree_digits {
+    let value = match int_len.checked_sub(degree_digits)? {
         0 => number,
         2 => (number / 100.0).trunc() + (number % 100.0) / 60.0,
         4 => {
