@@ -2,7 +2,7 @@
 
 use crate::batch::{self, Batch, Mode, Options, Output, Status};
 use crate::report::{self, Colour, Detail, Reporter, Style};
-use crate::sys;
+use crate::{i18n, sys};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use photoscrub_core::{Category, Policy};
 use std::collections::BTreeSet;
@@ -136,6 +136,10 @@ const LONG_VERSION: &str = concat!(
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The language of the report and messages: en or nl (default: from
+    /// LC_ALL, LC_MESSAGES or LANG, else the system's, else English).
+    #[arg(long, global = true, value_name = "LANG", value_parser = ["en", "nl"])]
+    lang: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -350,6 +354,7 @@ pub fn start_help() -> String {
 /// until it is stopped.
 pub fn main() -> Exit {
     let args: Vec<OsString> = std::env::args_os().collect();
+    i18n::set(i18n::choose(lang_flag(&args)));
     let pause = args.get(1).is_none_or(|a| a != "watch") && sys::console::should_pause();
     let mut folders = BTreeSet::new();
     let code = if args.len() <= 1 {
@@ -372,6 +377,27 @@ pub fn main() -> Exit {
         let _ = sys::console::wait_for_enter(&mut stdout, &mut io::stdin().lock());
     }
     code
+}
+
+/// The language `--lang` names, read before the arguments are parsed (the
+/// help text is written in it). A wrong value is left for the parser to
+/// report.
+fn lang_flag(args: &[OsString]) -> Option<i18n::Lang> {
+    let mut words = args.iter().skip(1).map(|a| a.to_str().unwrap_or(""));
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        let value = match word.strip_prefix("--lang") {
+            Some("") => words.next(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(lang) = value.and_then(i18n::Lang::from_code) {
+            return Some(lang);
+        }
+    }
+    None
 }
 
 /// `Cleaned copies are in:` and the folders (at most five), or nothing.

@@ -196,3 +196,9 @@ pub fn disk_full_codes() -> &'static [i32] {
     // ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL, ERROR_DISK_QUOTA_EXCEEDED
     &[39, 112, 1295]
 }
+
+/// The user's display language as a tag (`nl-NL`), through the
+/// `sys-locale` crate (`GetUserPreferredUILanguages`).
+pub fn ui_language() -> Option<String> {
+    sys_locale::get_locale()
+}
