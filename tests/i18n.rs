@@ -131,10 +131,21 @@ fn macro_calls(text: &str) -> Vec<(String, BTreeSet<String>)> {
         let another = text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_');
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let comment = text[line_start..at].trim_start().starts_with("//");
-        if another || comment || !text[at + 3..].trim_start().starts_with('"') {
+        // t!(in lang; "key", …) names the language first.
+        let rest = text[at + 3..].trim_start();
+        let skip = match rest.strip_prefix("in ") {
+            Some(after) => rest.len() - after.len() + after.find(';').map_or(0, |i| i + 1),
+            None => 0,
+        };
+        if another || comment || !rest[skip..].trim_start().starts_with('"') {
             continue; // print!, assert!…, a comment, or a key that is not a literal
         }
         let args = balanced(&text[at + 2..]);
+        let args = args.trim_start();
+        let args = match args.strip_prefix("in ") {
+            Some(after) => &after[after.find(';').map_or(0, |i| i + 1)..],
+            None => args,
+        };
         let mut parts = split_top_level(args).into_iter();
         let key = parts.next().unwrap().trim().trim_matches('"').to_string();
         let names = parts
@@ -222,4 +233,166 @@ fn every_message_is_used() {
         .filter(|k| !used.contains(*k) && !referenced.contains(*k))
         .collect();
     assert!(unused.is_empty(), "messages no code uses: {unused:?}");
+}
+
+/// `photoscrub ARGS` with only `vars` of the locale variables set.
+fn run_with_locale(vars: &[(&str, &str)], args: &[&str]) -> common::Run {
+    let mut cmd = common::photoscrub();
+    for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
+        cmd.env_remove(name);
+    }
+    cmd.envs(vars.iter().copied())
+        .current_dir(common::crate_dir())
+        .args(args);
+    let out = cmd.output().expect("photoscrub runs");
+    common::Run {
+        code: out.status.code().expect("photoscrub exits"),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+    }
+}
+
+const DUTCH_HEADING: &str = "Dit zouden deze foto's een vreemde vertellen:";
+const ENGLISH_HEADING: &str = "What these photos would have told a stranger:";
+
+#[test]
+fn lang_nl_nl_utf8_prints_the_summary_in_dutch() {
+    let run = run_with_locale(&[("LANG", "nl_NL.UTF-8")], &["check", "fixtures/samples"]);
+    run.assert_code(1);
+    let text = run.stdout_str();
+    assert!(text.contains(DUTCH_HEADING), "{text}");
+    assert!(!text.contains(ENGLISH_HEADING), "{text}");
+    // The places too: Dutch town and country names, Dutch plurals.
+    assert!(
+        text.contains("in Parijs, Île-de-France, Frankrijk — 1 foto\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("in Haarlem, Noord-Holland, Nederland — 2 foto's"),
+        "{text}"
+    );
+    assert!(
+        text.contains("4 bestanden: 4 zouden iets verraden"),
+        "{text}"
+    );
+    assert!(text.contains(": zou iets verraden\n"), "{text}");
+}
+
+#[test]
+fn lang_en_switches_back_to_english() {
+    let run = run_with_locale(
+        &[("LANG", "nl_NL.UTF-8")],
+        &["check", "--lang", "en", "fixtures/samples"],
+    );
+    let text = run.stdout_str();
+    assert!(text.contains(ENGLISH_HEADING), "{text}");
+    assert!(
+        text.contains("in Paris, Île-de-France, France — 1 photo\n"),
+        "{text}"
+    );
+    assert!(!text.contains(DUTCH_HEADING), "{text}");
+    // Before the command too.
+    let first = run_with_locale(
+        &[("LANG", "nl_NL.UTF-8")],
+        &["--lang=en", "check", "fixtures/samples"],
+    );
+    assert!(
+        first.stdout_str().contains(ENGLISH_HEADING),
+        "{}",
+        first.describe()
+    );
+}
+
+#[test]
+fn lang_nl_works_under_an_english_locale() {
+    for vars in [&[("LANG", "en_US.UTF-8")][..], &[][..]] {
+        let run = run_with_locale(vars, &["check", "--lang", "nl", "fixtures/samples"]);
+        assert!(
+            run.stdout_str().contains(DUTCH_HEADING),
+            "{}",
+            run.describe()
+        );
+    }
+}
+
+#[test]
+fn lc_all_wins_over_lang_and_unknown_locales_mean_english() {
+    let run = run_with_locale(
+        &[("LC_ALL", "nl_BE.UTF-8"), ("LANG", "en_GB.UTF-8")],
+        &["check", "fixtures/samples"],
+    );
+    assert!(
+        run.stdout_str().contains(DUTCH_HEADING),
+        "{}",
+        run.describe()
+    );
+    let german = run_with_locale(&[("LANG", "de_DE.UTF-8")], &["check", "fixtures/samples"]);
+    assert!(
+        german.stdout_str().contains(ENGLISH_HEADING),
+        "{}",
+        german.describe()
+    );
+    let bad = run_with_locale(&[], &["check", "--lang", "de", "fixtures/samples"]);
+    bad.assert_code(2);
+}
+
+#[test]
+fn json_stays_english_in_dutch() {
+    let run = run_with_locale(
+        &[("LANG", "nl_NL.UTF-8")],
+        &["check", "--json", "fixtures/samples"],
+    );
+    let (files, summary) = common::parse_json_lines(&run.stdout_str(), &run.describe());
+    assert!(files.iter().all(|f| f["status"] == "leaks"), "{files:?}");
+    let places: Vec<&str> = summary["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["place"].as_str().unwrap())
+        .collect();
+    assert!(
+        places.contains(&"in Paris, Île-de-France, France"),
+        "{places:?}"
+    );
+    assert!(files
+        .iter()
+        .all(|f| f["findings"][0]["category"].is_string()));
+}
+
+#[test]
+fn the_html_report_in_dutch_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("rapport.html");
+    let page_arg = page.to_str().unwrap();
+    let run = run_with_locale(
+        &[("LANG", "nl_NL.UTF-8")],
+        &["check", "--html", page_arg, "fixtures/samples"],
+    );
+    run.assert_code(1);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<html lang=\"nl\">"), "{}", &html[..200]);
+    assert!(html.contains("<h1>Dit zouden deze foto&#39;s een vreemde vertellen</h1>"));
+    assert!(html.contains("Zou een vreemde vertellen: "));
+    assert!(!html.contains("Would tell a stranger"));
+    run_with_locale(&[], &["check", "--html", page_arg, "fixtures/samples"]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<html lang=\"en\">"), "{}", &html[..200]);
+}
+
+#[test]
+fn help_and_the_start_text_in_dutch() {
+    let help = run_with_locale(&[("LANG", "nl_NL.UTF-8")], &["check", "--help"]);
+    help.assert_code(0);
+    assert!(
+        help.stdout_str().starts_with("Laat zien wat elke foto"),
+        "{}",
+        help.describe()
+    );
+    let start = run_with_locale(&[], &["--lang", "nl"]);
+    assert!(
+        start.stdout_str().contains("Zo gebruik je het"),
+        "{}",
+        start.describe()
+    );
 }

@@ -124,8 +124,15 @@ pub fn text(key: &str, args: Option<&FluentArgs>) -> String {
 /// A message in the current language: `t!("key")`, or with values,
 /// `t!("key", photos = 3, place = name)` for the message's `$photos` and
 /// `$place`. Numbers choose plural forms (`[one]`/`*[other]`).
+/// `t!(in lang; "key", …)` says it in `lang` instead.
 #[macro_export]
 macro_rules! t {
+    (in $lang:expr; $key:expr $(, $name:ident = $value:expr)* $(,)?) => {{
+        #[allow(unused_mut)]
+        let mut args = fluent_bundle::FluentArgs::new();
+        $( args.set(stringify!($name), $value); )*
+        $crate::i18n::message($lang, $key, Some(&args))
+    }};
     ($key:expr) => {
         $crate::i18n::text($key, None)
     };

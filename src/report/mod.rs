@@ -7,6 +7,7 @@ pub mod html;
 pub use event::{FileEvent, SummaryEvent};
 
 use crate::batch::{Batch, FileReport, Status};
+use crate::i18n::Lang;
 use photoscrub_core::findings::{Category, Finding, Location};
 use photoscrub_core::geo;
 use std::collections::BTreeMap;
@@ -112,7 +113,7 @@ fn write_csv_rows(file: &FileReport, out: &mut impl Write) -> io::Result<()> {
         file.format
             .map(|f| f.name().to_string())
             .unwrap_or_default(),
-        status_word(file.status).to_string(),
+        status_code(file.status).to_string(),
         file.output
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned())
@@ -368,6 +369,18 @@ pub(crate) fn status_text(status: Status) -> String {
     }
 }
 
+/// "3 would leak": how many files ended with a status.
+fn status_count(status: Status, files: usize) -> String {
+    match status {
+        Status::Cleaned => t!("count-cleaned", files = files),
+        Status::AlreadyClean => t!("count-already-clean", files = files),
+        Status::Leaks => t!("count-would-leak", files = files),
+        Status::Refused => t!("count-refused", files = files),
+        Status::Failed => t!("count-failed", files = files),
+        Status::Skipped => t!("count-skipped", files = files),
+    }
+}
+
 /// A category's name in the reader's language.
 pub(crate) fn category_text(category: Category) -> String {
     match category {
@@ -382,13 +395,13 @@ pub(crate) fn category_text(category: Category) -> String {
     }
 }
 
-/// A status as the CSV report and the summary's counts key it (English,
-/// stable: scripts read it).
-pub(crate) fn status_word(status: Status) -> &'static str {
+/// A status as JSON and CSV write it (English and stable: scripts read
+/// it): `cleaned`, `already-clean`, `leaks`, `refused`, `failed`, `skipped`.
+pub(crate) fn status_code(status: Status) -> &'static str {
     match status {
         Status::Cleaned => "cleaned",
-        Status::AlreadyClean => "already clean",
-        Status::Leaks => "would leak",
+        Status::AlreadyClean => "already-clean",
+        Status::Leaks => "leaks",
         Status::Refused => "refused",
         Status::Failed => "failed",
         Status::Skipped => "skipped",
@@ -479,17 +492,22 @@ pub(crate) fn whole_metres(metres: f64) -> String {
 /// ("in Haarlem, Noord-Holland, Nederland"), or `None` without a place
 /// table.
 pub(crate) fn place_words(lat: f64, lon: f64) -> Option<String> {
-    let near = geo::nearest_for(lat, lon, crate::i18n::current().code())?;
+    place_words_in(crate::i18n::current(), lat, lon)
+}
+
+/// [`place_words`] in `lang`.
+pub(crate) fn place_words_in(lang: Lang, lat: f64, lon: f64) -> Option<String> {
+    let near = geo::nearest_for(lat, lon, lang.code())?;
     let town = [near.town, near.region, near.country]
         .into_iter()
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(", ");
     Some(match (near.at_sea, near.said_km) {
-        (true, Some(km)) => t!("place-at-sea-from", km = km, town = town),
-        (true, None) => t!("place-at-sea-off", town = town),
-        (false, Some(km)) => t!("place-from", km = km, town = town),
-        (false, None) => t!("place-in", town = town),
+        (true, Some(km)) => t!(in lang; "place-at-sea-from", km = km, town = town),
+        (true, None) => t!(in lang; "place-at-sea-off", town = town),
+        (false, Some(km)) => t!(in lang; "place-from", km = km, town = town),
+        (false, None) => t!(in lang; "place-in", town = town),
     })
 }
 
@@ -607,8 +625,10 @@ fn list_line(out: &mut impl Write, label: &str, items: &[String]) -> io::Result<
 pub struct Place {
     pub lat: f64,
     pub lon: f64,
-    /// The nearest town in words, or the coordinates.
+    /// The town in the reader's words, or the coordinates.
     pub name: String,
+    /// The same in English, for JSON (which is the same in every language).
+    pub name_en: String,
     pub link: String,
     pub files: Vec<String>,
     pub days: Vec<String>,
@@ -670,7 +690,7 @@ impl Summary {
     /// Counts one file in.
     pub fn add(&mut self, file: &FileReport) {
         self.files += 1;
-        *self.statuses.entry(status_word(file.status)).or_default() += 1;
+        *self.statuses.entry(status_code(file.status)).or_default() += 1;
         match main_location(file) {
             Some(loc) if loc.invalid.is_none() => {
                 let point = geo::Point {
@@ -725,7 +745,7 @@ impl Summary {
 
     /// How many files ended with `status`.
     pub fn count(&self, status: Status) -> usize {
-        self.statuses.get(status_word(status)).copied().unwrap_or(0)
+        self.statuses.get(status_code(status)).copied().unwrap_or(0)
     }
 
     pub(crate) fn counts_line(&self) -> String {
@@ -739,7 +759,7 @@ impl Summary {
         ] {
             let n = self.count(status);
             if n > 0 {
-                parts.push(format!("{n} {}", status_text(status)));
+                parts.push(status_count(status, n));
             }
         }
         let parts = match parts.is_empty() {
@@ -761,13 +781,15 @@ fn places(located: &[(geo::Point, String)]) -> Vec<Place> {
     let mut places: Vec<Place> = geo::clusters(&points)
         .into_iter()
         .map(|c| {
-            let name =
-                place_words(c.lat, c.lon).unwrap_or_else(|| format!("{:.6}, {:.6}", c.lat, c.lon));
+            let coordinates = || format!("{:.6}, {:.6}", c.lat, c.lon);
+            let name = place_words(c.lat, c.lon).unwrap_or_else(coordinates);
+            let name_en = place_words_in(Lang::En, c.lat, c.lon).unwrap_or_else(coordinates);
             let loc = geo::location(c.lat, c.lon, None, "");
             Place {
                 lat: c.lat,
                 lon: c.lon,
                 name,
+                name_en,
                 link: loc.osm_link(),
                 files: c.members.iter().map(|&i| located[i].1.clone()).collect(),
                 repeated: c.is_repeated(),
