@@ -585,20 +585,25 @@ fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<File
         Ok(None) => return None,
         Err(e) => return Some(FileReport::failed(&job.input, None, &e)),
     };
-    let on_disk;
     let bytes: &[u8] = buffer;
-    let source: &dyn Source = if whole {
-        &bytes
-    } else {
-        on_disk = FileSource::new(&file);
-        &on_disk
+    let (format, prepared) = {
+        let on_disk = (!whole).then(|| FileSource::new(&file));
+        let source: &dyn Source = match &on_disk {
+            Some(on_disk) => on_disk,
+            None => &bytes,
+        };
+        let format = photoscrub_core::detect_source(source).ok();
+        let prepared = match options.mode {
+            Mode::Check => check(source, options).map(Prepared::Done),
+            Mode::Clean(ref output) => prepare(job, (&file, source), output, options),
+        };
+        (format, prepared)
     };
-    let format = photoscrub_core::detect_source(source).ok();
-    let result = match options.mode {
-        Mode::Check => check(source, options),
-        Mode::Clean(ref output) => clean(job, (&file, source), output, options),
-    };
-    Some(match result {
+    // Windows cannot replace a file that is still open (measured under
+    // Wine: "access denied" for every `--in-place` rename), so the input is
+    // closed before the cleaned file is committed over it.
+    drop(file);
+    Some(match prepared.and_then(|p| p.commit(job)) {
         Ok((status, output, scan)) => FileReport {
             path: job.input.clone(),
             format,
@@ -606,9 +611,8 @@ fn process_in(job: &Job, options: &Options, buffer: &mut Vec<u8>) -> Option<File
             output,
             scan,
             error: None,
-            thumbnail: source
-                .as_slice()
-                .filter(|_| options.thumbnails)
+            thumbnail: Some(bytes)
+                .filter(|_| whole && options.thumbnails)
                 .and_then(crate::thumbnail::thumbnail),
         },
         Err(e) => FileReport::failed(&job.input, format, &e),
@@ -724,21 +728,56 @@ fn target_of<'a>(job: &'a Job, input: &File, output: &Output) -> Result<(&'a Pat
     Ok((target, in_place))
 }
 
+/// A file checked, or cleaned and staged but not yet committed.
+enum Prepared {
+    Done(Outcome),
+    Staged {
+        staged: write::Staged,
+        target: PathBuf,
+        options: WriteOptions,
+        status: Status,
+        scan: Scan,
+    },
+}
+
+impl Prepared {
+    /// Puts a staged file in place (the input must be closed by now).
+    fn commit(self, job: &Job) -> Result<Outcome, Error> {
+        match self {
+            Prepared::Done(outcome) => Ok(outcome),
+            Prepared::Staged {
+                staged,
+                target,
+                options,
+                status,
+                scan,
+            } => {
+                let _: Written = staged.commit(&job.input, &target, options)?;
+                Ok((status, Some(target), scan))
+            }
+        }
+    }
+}
+
 /// Cleans one photo or video: the cleaned file is staged next to its
-/// output, what was staged is verified against the input, and only then
-/// committed. A file is already clean when its cleaned form is itself,
+/// output and what was staged is verified against the input; the caller
+/// commits it. A file is already clean when its cleaned form is itself,
 /// byte for byte (then `--in-place` leaves it alone).
-fn clean(
+fn prepare(
     job: &Job,
     (file, source): (&File, &dyn Source),
     output: &Output,
     options: &Options,
-) -> Result<Outcome, Error> {
+) -> Result<Prepared, Error> {
     let plan = photoscrub_core::plan(source, &options.policy)?;
     let (target, in_place) = target_of(job, file, output)?;
     let unchanged = plan.is_identity(source);
     if unchanged && in_place {
-        return Ok((Status::AlreadyClean, None, plan.input.scan));
+        return Ok(Prepared::Done((
+            Status::AlreadyClean,
+            None,
+            plan.input.scan,
+        )));
     }
     let write_options = WriteOptions {
         force: options.force || in_place,
@@ -750,14 +789,18 @@ fn clean(
     if options.decode_check {
         decode_check(&plan, source, &staged)?;
     }
-    let _: Written = staged.commit(&job.input, target, write_options)?;
     let status = if unchanged {
         Status::AlreadyClean
     } else {
         Status::Cleaned
     };
-    let scan = plan.input.scan.marked_against(&after);
-    Ok((status, Some(target.to_path_buf()), scan))
+    Ok(Prepared::Staged {
+        staged,
+        target: target.to_path_buf(),
+        options: write_options,
+        status,
+        scan: plan.input.scan.marked_against(&after),
+    })
 }
 
 /// `--verify decode`: decodes the input and the staged output and requires

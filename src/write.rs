@@ -300,12 +300,19 @@ fn commit(
         true => make_backup(output, options.sync)?,
         false => None,
     };
+    // Windows clears a read-only original's flag to replace it, and the
+    // backup (a hard link to it) shares that flag: it is set back below.
+    let original_permissions = fs::metadata(output).map(|m| m.permissions());
     if let Err(e) = put_in_place(tmp, output, options.force) {
         // The original is still in place: a backup made just now is not needed.
         if let Some(made) = backup {
             let _ = fs::remove_file(made);
         }
         return Err(io("cannot move the cleaned file into place at", e));
+    }
+    if let (Some(made), Ok(permissions)) = (&backup, original_permissions) {
+        fs::set_permissions(made, permissions)
+            .map_err(|e| io("cannot keep the permissions of the backup of", e))?;
     }
     if options.sync {
         sys::sync_dir(dir).map_err(|e| io("cannot sync the folder of", e))?;

@@ -29,6 +29,7 @@
 pub mod container;
 mod error;
 pub mod findings;
+pub mod format;
 pub mod geo;
 pub mod mapdata;
 pub mod metadata;
@@ -41,9 +42,9 @@ pub mod verify;
 
 pub use error::Error;
 pub use findings::{Category, Finding, Location, Scan};
+pub use format::Format;
 pub use plan::{Inspection, Patch, Piece, Pieces, Plan};
 pub use policy::Policy;
-pub use sniff::Format;
 pub use source::{read_range, Source};
 pub use verify::verify;
 

@@ -9,7 +9,7 @@
 //! of the dropped file. A 4 GB video is never held in memory.
 
 use crate::findings::Scan;
-use crate::sniff::Format;
+use crate::format::Format;
 use crate::source::Source;
 use crate::Error;
 use std::ops::Range;

@@ -4,9 +4,9 @@
 //! removes, and cleaning it again would change nothing.
 
 use crate::findings::Scan;
+use crate::format::Format;
 use crate::plan::{Piece, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 use crate::source::Source;
 use crate::Error;
 use std::ops::Range;

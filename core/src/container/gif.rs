@@ -19,10 +19,10 @@
 //! data after the end code or after the trailer — is removed and reported.
 
 use crate::findings::{Category, Finding, Scan};
+use crate::format::Format;
 use crate::metadata::{icc, xmp};
 use crate::plan::{Inspection, Pieces, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 use crate::Error;
 use std::ops::Range;
 

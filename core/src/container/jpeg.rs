@@ -21,11 +21,11 @@
 mod tables;
 
 use crate::findings::{Category, Finding, Scan};
+use crate::format::Format;
 use crate::metadata::exif::{Exif, ImageFacts};
 use crate::metadata::{exif, icc, iptc, mpf, xmp};
 use crate::plan::{Inspection, Pieces, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 use crate::Error;
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -25,11 +25,11 @@
 //! picture is in the codestream and decodes the same without it.
 
 use crate::findings::{Category, Finding, Scan};
+use crate::format::Format;
 use crate::metadata::exif::{Exif, ImageFacts};
 use crate::metadata::xmp;
 use crate::plan::{Inspection, Pieces, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 use crate::Error;
 use std::ops::Range;
 

@@ -19,9 +19,9 @@ pub mod tiff;
 pub mod webp;
 
 use crate::findings::Scan;
+use crate::format::Format;
 use crate::plan::{Inspection, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 use crate::Error;
 
 /// Everything the file's metadata blocks would tell.

@@ -21,11 +21,11 @@
 //! data and anything after `IEND` are removed and reported.
 
 use crate::findings::{Category, Finding, Scan};
+use crate::format::Format;
 use crate::metadata::exif::{Exif, ImageFacts};
 use crate::metadata::{exif, icc, iptc, xmp};
 use crate::plan::{Inspection, Pieces, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 use crate::Error;
 use std::ops::Range;
 

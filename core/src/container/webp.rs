@@ -17,11 +17,11 @@
 //! data are removed and reported.
 
 use crate::findings::{Category, Finding, Scan};
+use crate::format::Format;
 use crate::metadata::exif::{Exif, ImageFacts};
 use crate::metadata::{exif, icc, xmp};
 use crate::plan::{Inspection, Piece, Pieces, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 use crate::Error;
 use std::ops::Range;
 

@@ -13,10 +13,10 @@
 
 use super::pictures::KEPT_REFERENCES;
 use super::*;
+use crate::format::Format;
 use crate::metadata::{exif, icc};
 use crate::plan::{Inspection, Piece, Pieces, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 
 /// Item properties that configure a decoder: copied as image data.
 const DECODER_CONFIGS: &[&[u8; 4]] = &[

@@ -27,11 +27,11 @@
 
 use super::isobmff::{self, BoxHeader, Reader};
 use crate::findings::{Category, Finding, Location, Scan};
+use crate::format::Format;
 use crate::geo;
 use crate::metadata::xmp;
 use crate::plan::{Inspection, Patch, Pieces, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 use crate::source::Source;
 use crate::Error;
 use std::collections::HashSet;

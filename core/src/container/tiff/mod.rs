@@ -20,6 +20,7 @@ pub use raw::{is_raw, scan_raw};
 
 use super::unsupported;
 use crate::findings::{Category, Finding, Scan};
+use crate::format::Format;
 use crate::metadata::exif::Exif;
 use crate::metadata::ifd::{
     self, Directories, Entry, Ifd, Node, Order, EXIF_IFD, GPS_IFD, INTEROP_IFD, SUB_IFDS,
@@ -28,7 +29,6 @@ use crate::metadata::ifd::{
 use crate::metadata::{icc, iptc, xmp};
 use crate::plan::{Inspection, Pieces, Plan};
 use crate::policy::Policy;
-use crate::sniff::Format;
 use crate::Error;
 use exif::{Context, Tag};
 use std::ops::Range;

@@ -4,8 +4,8 @@
 use super::{Tiff, COMPRESSION, PHOTOMETRIC};
 use crate::container::{jpeg, unsupported};
 use crate::findings::{Category, Finding, Scan};
+use crate::format::Format;
 use crate::metadata::ifd::{Node, Order};
-use crate::sniff::Format;
 use crate::Error;
 
 pub(super) const DNG_VERSION: u16 = 0xC612;
