@@ -103,7 +103,8 @@ html-map = Map
 html-map-link = map
 html-map-label = map of the places the photos show
 html-map-note = Drawn on this computer from map data built into photoscrub; nothing was looked up online. A marker opens the place on OpenStreetMap (online).
-html-no-preview = no preview
+html-no-preview = no picture: photoscrub cannot draw this kind of file
+html-no-preview-of = a { $kind } file, without a picture
 html-details = { $findings ->
     [one] The 1 detail
    *[other] All { $findings } details
@@ -119,13 +120,13 @@ fate-not-removed = not removed
 
 told-would-tell = Would tell a stranger
 told-removed = Removed
-told-location = where it was taken
-told-people = names of people
-told-device = which camera or phone
+told-location = where
+told-people = who
+told-device = which camera
 told-time = when
-told-preview = hidden preview pictures
-told-text = captions or comments
-told-unknown = hidden data photoscrub cannot read
+told-preview = hidden pictures
+told-text = captions
+told-unknown = unreadable data
 
 ## photoscrub watch
 

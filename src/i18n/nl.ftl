@@ -106,7 +106,8 @@ html-map = Kaart
 html-map-link = kaart
 html-map-label = kaart van de plekken die de foto's laten zien
 html-map-note = Getekend op deze computer met kaartgegevens die in photoscrub zitten; er is niets online opgezocht. Een markering opent de plek op OpenStreetMap (online).
-html-no-preview = geen voorbeeld
+html-no-preview = geen afbeelding: photoscrub kan dit soort bestand niet tekenen
+html-no-preview-of = een { $kind }-bestand, zonder afbeelding
 html-details = { $findings ->
     [one] Het ene detail
    *[other] Alle { $findings } details
@@ -122,13 +123,13 @@ fate-not-removed = niet verwijderd
 
 told-would-tell = Zou een vreemde vertellen
 told-removed = Verwijderd
-told-location = waar hij genomen is
-told-people = namen van mensen
-told-device = welke camera of telefoon
+told-location = waar
+told-people = wie
+told-device = welke camera
 told-time = wanneer
-told-preview = verborgen voorbeeldfoto's
-told-text = bijschriften of opmerkingen
-told-unknown = verborgen gegevens die photoscrub niet kan lezen
+told-preview = verborgen foto's
+told-text = teksten
+told-unknown = onleesbare gegevens
 
 ## photoscrub watch
 

@@ -48,12 +48,16 @@ impl Cards {
         head(&mut page);
         summary_section(&mut page, summary);
         map_section(&mut page, summary);
-        let _ = write!(page, "<h2>{}</h2>", esc(&t!("html-photos")));
+        let _ = write!(
+            page,
+            "<h2>{}</h2><div class=\"cards\">",
+            esc(&t!("html-photos"))
+        );
         out.write_all(page.as_bytes())?;
         let mut spool = self.spool.into_inner().map_err(|e| e.into_error())?;
         spool.rewind()?;
         io::copy(&mut spool, out)?;
-        out.write_all(b"</main></body></html>\n")
+        out.write_all(b"</div></main></body></html>\n")
     }
 }
 
@@ -82,13 +86,17 @@ const STYLE: &str = r#"</title>
 *{box-sizing:border-box}
 body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222;line-height:1.4}
 main{max-width:1100px;margin:auto;padding:1rem}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{margin:0;font-size:1rem;overflow-wrap:anywhere}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{margin:0;font-size:.95rem;overflow-wrap:anywhere}
 a{overflow-wrap:anywhere}li{overflow-wrap:anywhere}
 .warn{background:#fde8e8;border-left:5px solid #c0392b;padding:.6rem 1rem;margin:.5rem 0}
-.card{display:flex;flex-wrap:wrap;gap:.8rem;background:#fff;border-radius:8px;padding:.8rem;margin:.8rem 0;box-shadow:0 1px 3px #0002}
-.card img,.noimg{width:160px;max-width:100%;height:auto;object-fit:contain;align-self:flex-start}
-.noimg{height:100px;background:#ddd;display:flex;align-items:center;justify-content:center;color:#666}
-.body{flex:1 1 260px;min-width:0}.body p{margin:.3rem 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,330px),1fr));gap:.6rem}
+.card{display:flex;gap:.7rem;background:#fff;border-radius:8px;padding:.6rem;box-shadow:0 1px 3px #0002;min-width:0;font-size:.92rem}
+.card img,.noimg{width:96px;flex:none;height:auto;max-height:128px;object-fit:contain;align-self:flex-start;border-radius:4px}
+.noimg{height:96px;background:#e4e4e0;display:flex;flex-direction:column;align-items:center;justify-content:center;color:#555;font-size:.65rem;line-height:1.2;text-align:center;padding:4px}
+.noimg b{font-size:1.1rem;color:#333}
+.told i{font-style:normal;display:inline-block;background:#fdecea;border-radius:9px;padding:0 .45rem;margin:1px 0;font-size:.8rem}
+.body{flex:1 1 auto;min-width:0}.body p{margin:.2rem 0}
+details table{margin-top:.3rem}
 .status{font-weight:600}.status.leaks,.status.failed{color:#c0392b}.status.cleaned,.status.already-clean{color:#1a7f37}
 .place{font-weight:600}
 details summary{cursor:pointer;color:#555;font-size:.9rem}.scroll{overflow-x:auto}
@@ -149,7 +157,11 @@ fn summary_section(page: &mut String, s: &Summary) {
     if let Some(dates) = super::dates_line(s) {
         let _ = write!(page, "<li>{}</li>", esc(&dates));
     }
-    let _ = write!(page, "</ul><p>{}</p>", esc(&super::fate_line(s)));
+    let _ = write!(
+        page,
+        "</ul><p>{}</p>",
+        code_spans(&esc(&super::fate_line(s)))
+    );
 }
 
 fn list_item(page: &mut String, label: &str, items: &[String]) {
@@ -340,6 +352,27 @@ fn scale_bar(page: &mut String, view: &View) {
     );
 }
 
+/// In place of a thumbnail: the file's type in large letters and why there
+/// is no picture (HEIC, AVIF and videos need decoders photoscrub does not
+/// have; a failed file may not be a picture at all) — never a broken image.
+fn no_picture(page: &mut String, file: &FileReport) {
+    let kind = file
+        .format
+        .map(|f| f.name().to_uppercase())
+        .or_else(|| {
+            let ext = file.path.extension()?.to_string_lossy().to_uppercase();
+            Some(ext)
+        })
+        .unwrap_or_else(|| "?".into());
+    let _ = write!(
+        page,
+        "<div class=\"noimg\" role=\"img\" aria-label=\"{}\"><b>{}</b><span>{}</span></div>",
+        esc(&t!("html-no-preview-of", kind = kind.as_str())),
+        esc(&kind),
+        esc(&t!("html-no-preview"))
+    );
+}
+
 /// One compact card: the picture, its name and status, the place, what it
 /// would have told a stranger in plain words, and every detail folded away.
 fn photo_card(page: &mut String, file: &FileReport) {
@@ -352,13 +385,7 @@ fn photo_card(page: &mut String, file: &FileReport) {
                 base64(jpeg)
             );
         }
-        None => {
-            let _ = write!(
-                page,
-                "<div class=\"noimg\">{}</div>",
-                esc(&t!("html-no-preview"))
-            );
-        }
+        None => no_picture(page, file),
     }
     page.push_str("<div class=\"body\">");
     let name = file
@@ -378,11 +405,13 @@ fn photo_card(page: &mut String, file: &FileReport) {
         let _ = write!(page, "<p>{}</p>", esc(&error.message));
     }
     if let Some(loc) = main_location(file) {
-        let _ = write!(
-            page,
-            "<p class=\"place\">{}</p>",
-            esc(&describe_location(loc))
-        );
+        // The place in words; the coordinates are in the details.
+        let words = match loc.invalid {
+            None => super::place_words(loc.lat, loc.lon),
+            Some(_) => None,
+        };
+        let place = words.unwrap_or_else(|| describe_location(loc));
+        let _ = write!(page, "<p class=\"place\">{}</p>", esc(&place));
     }
     told(page, file);
     findings_table(page, file);
@@ -419,12 +448,11 @@ fn told(page: &mut String, file: &FileReport) {
         Status::Cleaned => t!("told-removed"),
         _ => t!("told-would-tell"),
     };
-    let _ = write!(
-        page,
-        "<p class=\"told\">{}: {}</p>",
-        esc(&lead),
-        esc(&kinds.join(", "))
-    );
+    let _ = write!(page, "<p class=\"told\">{}: ", esc(&lead));
+    for kind in &kinds {
+        let _ = write!(page, "<i>{}</i> ", esc(kind));
+    }
+    page.push_str("</p>");
 }
 
 /// Every finding, folded away under a one-line summary.
@@ -463,6 +491,20 @@ fn findings_table(page: &mut String, file: &FileReport) {
         );
     }
     page.push_str("</table></div></details>");
+}
+
+/// `command` in escaped text as <code>command</code>.
+fn code_spans(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for (i, part) in escaped.split('`').enumerate() {
+        match i % 2 {
+            1 => {
+                let _ = write!(out, "<code>{part}</code>");
+            }
+            _ => out.push_str(part),
+        }
+    }
+    out
 }
 
 /// Escapes text for HTML element content and attribute values.
