@@ -804,15 +804,35 @@ fn places(located: &[(geo::Point, String)]) -> Vec<Place> {
 /// How many values of one kind a summary lists; the rest are counted.
 const LISTED_VALUES: usize = 20;
 
-/// Adds a value a person can read to a summary list, once. Empty values,
-/// values with control characters or a decoding's replacement character,
-/// and values without a letter or digit (",,,", "`?W") are left out: a
-/// parent cannot act on them, and the file's own line still shows them.
+/// Adds a value a person can read to a summary list, once.
+///
+/// The rule: empty parts of a comma-separated value are dropped
+/// ("022070029137, , , ," → "022070029137"); then a value is left out when
+/// it is empty, has no letter or digit (",,,", "`?W"), holds a control
+/// character or a decoding's replacement character (binary data), or is a
+/// placeholder a camera writes for "nothing" (one character repeated, as
+/// "0000000000"; "unknown", "none", "n/a", "null", "true", "false",
+/// "default"). A parent cannot act on those, and the file's own line
+/// and the JSON still show them.
 fn push_unique(list: &mut Vec<String>, value: &str) {
-    let value = value.trim();
-    if list.len() < LISTED_VALUES && is_readable(value) && !list.iter().any(|v| v == value) {
-        list.push(value.to_string());
+    let parts: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let value = parts.join(", ");
+    let listed = is_readable(&value) && !is_placeholder(&value);
+    if list.len() < LISTED_VALUES && listed && !list.contains(&value) {
+        list.push(value);
     }
+}
+
+fn is_placeholder(value: &str) -> bool {
+    const WORDS: [&str; 7] = ["unknown", "none", "n/a", "null", "true", "false", "default"];
+    let mut chars = value.chars();
+    let first = chars.next();
+    let repeated = value.chars().count() > 1 && chars.all(|c| Some(c) == first);
+    repeated || WORDS.iter().any(|w| value.eq_ignore_ascii_case(w))
 }
 
 fn is_readable(value: &str) -> bool {
@@ -838,10 +858,15 @@ mod tests {
             "Jane Parent",
             " Jane Parent ",
             "Emma",
+            "0000000000",
+            "Unknown",
+            "True",
+            "022070029137, , , , ,",
+            "0",
         ] {
             push_unique(&mut names, v);
         }
-        assert_eq!(names, ["Jane Parent", "Emma"]);
+        assert_eq!(names, ["Jane Parent", "Emma", "022070029137", "0"]);
     }
 
     #[test]
