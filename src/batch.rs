@@ -1,6 +1,8 @@
 //! Walk the inputs, clean or check every file in parallel, with progress.
 
+use crate::copies;
 use crate::input::FileSource;
+use crate::walk::{self, Job, Planned};
 use crate::write::{self, WriteOptions, Written};
 use indicatif::{ProgressBar, ProgressStyle};
 use photoscrub_core::findings::Scan;
@@ -9,7 +11,7 @@ use photoscrub_core::sniff::{self, Format};
 use photoscrub_core::{verify, Error, Plan, Source};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -82,7 +84,10 @@ pub enum Status {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     pub kind: FailureKind,
+    /// What happened, with the byte-level detail (`--verbose`, JSON `error`).
     pub message: String,
+    /// What happened in plain words and what to do ([`crate::messages::advice`]).
+    pub advice: String,
 }
 
 /// The kinds of [`Failure`], as `error_kind` in JSON.
@@ -110,6 +115,7 @@ impl From<&Error> for Failure {
         Failure {
             kind,
             message: error.to_string(),
+            advice: crate::messages::advice(error, None),
         }
     }
 }
@@ -147,8 +153,16 @@ impl FileReport {
         }
     }
 
+    /// The report of a file that failed before it was read.
+    pub fn failed_with(path: &Path, error: &Error) -> FileReport {
+        FileReport::failed(path, None, error)
+    }
+
     fn failed(path: &Path, format: Option<Format>, error: &Error) -> FileReport {
-        let error = Failure::from(error);
+        let error = Failure {
+            advice: crate::messages::advice(error, format),
+            ..Failure::from(error)
+        };
         let status = match error.kind {
             FailureKind::Unsupported => Status::Refused,
             _ => Status::Failed,
@@ -165,6 +179,61 @@ impl FileReport {
     }
 }
 
+/// A path that was not processed, and why.
+#[derive(Clone, Debug)]
+pub struct Skip {
+    pub path: PathBuf,
+    pub reason: SkipReason,
+}
+
+/// Why a path was not processed (`reason` in JSON).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SkipReason {
+    /// Not a photo or video (what it seems to be, when that is known).
+    NotAPhoto(Option<&'static str>),
+    /// A symlink inside a folder, without `--follow`.
+    Symlink,
+    /// The same file or folder as this path, already in this run.
+    Duplicate(PathBuf),
+    /// A folder of cleaned copies photoscrub made.
+    CleanedFolder,
+    /// A file inside this folder of cleaned copies.
+    InCleanedFolder(PathBuf),
+}
+
+impl SkipReason {
+    /// The reason as a word a program can match.
+    pub fn word(&self) -> &'static str {
+        match self {
+            SkipReason::NotAPhoto(_) => "not-a-photo",
+            SkipReason::Symlink => "symlink",
+            SkipReason::Duplicate(_) => "duplicate",
+            SkipReason::CleanedFolder => "cleaned-folder",
+            SkipReason::InCleanedFolder(_) => "in-cleaned-folder",
+        }
+    }
+
+    /// The reason in plain words.
+    pub fn describe(&self) -> String {
+        use crate::messages as m;
+        match self {
+            SkipReason::NotAPhoto(kind) => m::not_a_photo(*kind),
+            SkipReason::Symlink => m::symlink_not_followed(),
+            SkipReason::Duplicate(first) => m::duplicate(first),
+            SkipReason::CleanedFolder => m::cleaned_folder(),
+            SkipReason::InCleanedFolder(folder) => m::in_cleaned_folder(folder),
+        }
+    }
+}
+
+/// What a batch hands its sink for each planned path, in walk order.
+pub enum Done {
+    File(FileReport),
+    Skipped(Skip),
+    /// Something to say before the files: where copies go instead.
+    Note(String),
+}
+
 /// All files of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Batch {
@@ -175,35 +244,24 @@ pub struct Batch {
     pub checked: bool,
 }
 
-/// One file to process, and where its cleaned copy goes.
-#[derive(Clone, Debug)]
-struct Job {
-    input: PathBuf,
-    output: Option<PathBuf>,
-}
-
-enum Planned {
-    Job(Job),
-    Failed(FileReport),
-    /// Not processed, counted as skipped: a symlink found in a folder
-    /// without `--follow`, or a second path to a file already planned.
-    Skipped,
-}
-
 /// How many finished reports may wait for a slower file before them; this
 /// bounds the memory of a run, whatever its number of files.
 const REORDER_WINDOW: usize = 256;
 
 /// Checks or cleans every file under `paths`, in parallel, and hands each
 /// report to `sink` in walk order as soon as it and every file before it are
-/// done. Returns the number of files skipped as not photos or videos.
+/// done, with the skipped paths and notes in their places (see
+/// [`crate::walk`]).
 ///
 /// Workers take the next file from a shared counter (no per-file thread or
 /// task) and never run more than [`REORDER_WINDOW`] files ahead of the
 /// oldest unreported one, so reports never pile up. A panic while handling
 /// one file fails that file, not the run.
-pub fn run_with(paths: &[PathBuf], options: &Options, mut sink: impl FnMut(FileReport)) -> usize {
-    let planned: Vec<Planned> = paths.iter().flat_map(|p| plan(p, options)).collect();
+pub fn run_with(paths: &[PathBuf], options: &Options, mut sink: impl FnMut(Done)) {
+    let walk::Plan {
+        entries: planned,
+        copies,
+    } = walk::plan(paths, options);
     let bar = progress_bar(planned.len(), options.progress);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs)
@@ -215,8 +273,7 @@ pub fn run_with(paths: &[PathBuf], options: &Options, mut sink: impl FnMut(FileR
         });
     let next = AtomicUsize::new(0);
     let window = Window::default();
-    let (done, finished) = mpsc::channel::<(usize, Option<FileReport>)>();
-    let mut skipped = 0;
+    let (done, finished) = mpsc::channel::<(usize, Done)>();
     pool.in_place_scope(|scope| {
         for _ in 0..pool.current_num_threads() {
             let (done, next, window, planned) = (done.clone(), &next, &window, &planned);
@@ -238,13 +295,14 @@ pub fn run_with(paths: &[PathBuf], options: &Options, mut sink: impl FnMut(FileR
                 emitted += 1;
                 window.advance(emitted);
                 bar.inc(1);
-                match report {
-                    Some(report) => {
-                        let report = with_places(report);
-                        bar.suspend(|| sink(report))
-                    }
-                    None => skipped += 1,
+                if let (Done::File(file), Planned::Job(job)) = (&report, &planned[emitted - 1]) {
+                    record_own_copy(&copies, job, file);
                 }
+                let report = match report {
+                    Done::File(file) => Done::File(with_places(file)),
+                    other => other,
+                };
+                bar.suspend(|| sink(report))
             }
         }
     });
@@ -252,7 +310,20 @@ pub fn run_with(paths: &[PathBuf], options: &Options, mut sink: impl FnMut(FileR
     if matches!(options.mode, Mode::Clean(Output::Beside | Output::Dir(_))) {
         write::sync_all();
     }
-    skipped
+}
+
+/// Adds a copy just written (or found identical) in a folder photoscrub
+/// chose to that folder's list of its own copies (see [`crate::copies`]),
+/// unless the list already has it as it is. A list that cannot be written
+/// only means the copy will not be replaced by a later version.
+fn record_own_copy(copies: &copies::Folders, job: &Job, file: &FileReport) {
+    let (Some(root), Some(output)) = (&job.root, &file.output) else {
+        return;
+    };
+    let written = matches!(file.status, Status::Cleaned | Status::AlreadyClean);
+    if written && !copies.is_own_copy(&root.folder, output) {
+        let _ = copies.record(&root.folder, &root.source, output);
+    }
 }
 
 /// Lets workers start file `i` only once file `i - REORDER_WINDOW` has been
@@ -284,20 +355,38 @@ impl Window {
 }
 
 /// Processes one planned file; a panic becomes a failed report.
-fn guarded(item: &Planned, options: &Options) -> Option<FileReport> {
+fn guarded(item: &Planned, options: &Options) -> Done {
     match item {
-        Planned::Failed(report) => Some(report.clone()),
-        Planned::Skipped => None,
+        Planned::Failed(report) => Done::File(report.clone()),
+        Planned::Skipped(skip) => Done::Skipped(skip.clone()),
+        Planned::Note(note) => Done::Note(note.clone()),
         Planned::Job(job) => {
             let run = std::panic::AssertUnwindSafe(|| process(job, options));
-            std::panic::catch_unwind(run).unwrap_or_else(|_| {
-                let error = Error::io(format!(
-                    "internal error while reading {} (please report this file)",
-                    job.input.display()
-                ));
-                Some(FileReport::failed(&job.input, None, &error))
-            })
+            match std::panic::catch_unwind(run) {
+                Ok(Some(report)) => Done::File(report),
+                Ok(None) => Done::Skipped(not_a_photo(&job.input)),
+                Err(_) => {
+                    let error = Error::io(format!(
+                        "internal error while reading {} (please report this file)",
+                        job.input.display()
+                    ));
+                    Done::File(FileReport::failed(&job.input, None, &error))
+                }
+            }
         }
+    }
+}
+
+/// The skip of a file that is not a photo or video, saying what it seems
+/// to be (from its first bytes, read again: this is rare).
+fn not_a_photo(path: &Path) -> Skip {
+    let mut head = Vec::new();
+    if let Ok(file) = File::open(path) {
+        let _ = file.take(16).read_to_end(&mut head);
+    }
+    Skip {
+        path: path.to_path_buf(),
+        reason: SkipReason::NotAPhoto(crate::messages::kind_of(&head, path)),
     }
 }
 
@@ -320,240 +409,14 @@ fn progress_bar(len: usize, shown: bool) -> ProgressBar {
     bar
 }
 
-/// The jobs for one command-line argument: a file, or every file in a
-/// folder. A named path is followed if it is a symlink (the user named it).
-/// Before a clean, stale temporary files of killed runs are removed from
-/// the folders that will be written.
-fn plan(path: &Path, options: &Options) -> Vec<Planned> {
-    let mode = &options.mode;
-    let failed = |p: &Path, e: String| Planned::Failed(FileReport::failed(p, None, &Error::io(e)));
-    let planned = match fs::metadata(path) {
-        Err(e) => vec![failed(path, format!("cannot read {}: {e}", path.display()))],
-        Ok(meta) if meta.is_dir() => plan_folder(path, options),
-        Ok(meta) if meta.is_file() => {
-            let name = path.file_name().map(PathBuf::from).unwrap_or_default();
-            let parent = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            vec![planned_job(mode, parent, &name, path)]
-        }
-        Ok(_) => vec![failed(
-            path,
-            format!("{} is not a regular file", path.display()),
-        )],
-    };
-    if matches!(mode, Mode::Clean(_)) {
-        remove_stale_temps(&planned);
-    }
-    planned
-}
-
-fn plan_folder(root: &Path, options: &Options) -> Vec<Planned> {
-    let mode = &options.mode;
-    let excluded = excluded_folders(root, mode);
-    if is_any(root, &excluded) {
-        let message = format!(
-            "{}: the output folder is this folder; give another --out, or use --in-place to clean originals",
-            root.display()
-        );
-        return vec![Planned::Failed(FileReport::failed(
-            root,
-            None,
-            &Error::io(message),
-        ))];
-    }
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(options.follow)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            !(e.depth() > 0 && is_own_file(e.file_name())
-                || e.file_type().is_dir() && is_any(e.path(), &excluded))
-        });
-    let mut planned = Vec::new();
-    let mut targets = std::collections::HashSet::new();
-    for entry in walker {
-        match entry {
-            Ok(e) if e.depth() > 0 && e.path_is_symlink() && !options.follow => {
-                planned.push(Planned::Skipped)
-            }
-            Ok(e) if e.file_type().is_file() => {
-                let relative = e
-                    .path()
-                    .strip_prefix(root)
-                    .unwrap_or(e.path())
-                    .to_path_buf();
-                let job = planned_job(mode, root, &relative, e.path());
-                // With --follow a file can be reached twice; clean it once.
-                let twice = match &job {
-                    Planned::Job(Job {
-                        output: Some(out), ..
-                    }) if *mode == Mode::Clean(Output::InPlace) && options.follow => {
-                        !targets.insert(fs::canonicalize(out).unwrap_or_else(|_| out.clone()))
-                    }
-                    _ => false,
-                };
-                planned.push(if twice { Planned::Skipped } else { job });
-            }
-            Ok(_) => {}
-            Err(e) => {
-                let path = e.path().unwrap_or(root).to_path_buf();
-                let message = match e.loop_ancestor() {
-                    Some(ancestor) => format!(
-                        "{} is a symlink loop (it leads back to {}); not followed",
-                        path.display(),
-                        ancestor.display()
-                    ),
-                    None => format!("cannot read {}: {e}", path.display()),
-                };
-                planned.push(Planned::Failed(FileReport::failed(
-                    &path,
-                    None,
-                    &Error::io(message),
-                )));
-            }
-        }
-    }
-    planned
-}
-
-/// The job for `input` (`relative` to `base`, the folder argument or the
-/// file argument's folder), or a failure if its output would land outside
-/// the output folder.
-fn planned_job(mode: &Mode, base: &Path, relative: &Path, input: &Path) -> Planned {
-    let output = match mode {
-        Mode::Clean(Output::InPlace) => Some(in_place_target(input)),
-        _ => output_path(mode, base, relative, input),
-    };
-    if let Some(problem) = escapes_output(mode, base, relative) {
-        let message = format!(
-            "no cleaned copy of {} is written: {problem}",
-            input.display()
-        );
-        return Planned::Failed(FileReport::failed(input, None, &Error::io(message)));
-    }
-    Planned::Job(Job {
-        input: input.to_path_buf(),
-        output,
-    })
-}
-
-/// What `--in-place` replaces for `input`: the file itself, or for a
-/// symlink the file it leads to (the link stays a link).
-fn in_place_target(input: &Path) -> PathBuf {
-    match fs::symlink_metadata(input) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf())
-        }
-        _ => input.to_path_buf(),
-    }
-}
-
-/// Why the output for `relative` would not stay inside the output folder:
-/// a `..` in the path, or a subfolder of the output folder that is a
-/// symlink leading out of it. `None`: it stays inside.
-fn escapes_output(mode: &Mode, base: &Path, relative: &Path) -> Option<String> {
-    use std::path::Component;
-    let out = match mode {
-        Mode::Clean(Output::Dir(dir)) => dir.clone(),
-        Mode::Clean(Output::Beside) => base.join(DEFAULT_OUT),
-        _ => return None,
-    };
-    if !relative
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)))
-    {
-        return Some(format!(
-            "its path {} would lead out of the output folder {}",
-            relative.display(),
-            out.display()
-        ));
-    }
-    let mut folder = out.clone();
-    let mut inside: Option<PathBuf> = None;
-    for part in relative.parent().into_iter().flat_map(Path::components) {
-        folder.push(part);
-        match fs::symlink_metadata(&folder) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let root = inside.get_or_insert_with(|| fs::canonicalize(&out).unwrap_or_default());
-                let leads_out = fs::canonicalize(&folder).map_or(true, |t| !t.starts_with(&*root));
-                if leads_out {
-                    return Some(format!(
-                        "{} is a symlink leading out of the output folder {}, and nothing is written outside it",
-                        folder.display(),
-                        out.display()
-                    ));
-                }
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    None
-}
-
-/// photoscrub's own files, never inputs: temporary files being written
-/// (or left by a killed run) and `--backup` originals.
-fn is_own_file(name: &std::ffi::OsStr) -> bool {
-    write::is_temp_name(name) || write::is_backup_name(name)
-}
-
-/// Removes temporary files left by killed runs from the folders the planned
-/// jobs will write into (see [`write::is_stale_temp`]).
-fn remove_stale_temps(planned: &[Planned]) {
-    let folders: std::collections::BTreeSet<&Path> = planned
-        .iter()
-        .filter_map(|p| match p {
-            Planned::Job(job) => job.output.as_deref()?.parent(),
-            _ => None,
-        })
-        .map(|d| {
-            if d.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                d
-            }
-        })
-        .collect();
-    for folder in folders {
-        write::remove_stale_temps(folder);
-    }
-}
-
-/// The output folders the walker must not descend into: `--out`, and the
-/// default `cleaned/` of an earlier drag-and-drop run.
-fn excluded_folders(root: &Path, mode: &Mode) -> Vec<PathBuf> {
-    let mut folders = match mode {
-        Mode::Clean(Output::Dir(dir)) => vec![dir.clone()],
-        _ => Vec::new(),
-    };
-    folders.push(root.join(DEFAULT_OUT));
-    folders
-        .into_iter()
-        .map(|f| fs::canonicalize(&f).unwrap_or(f))
-        .collect()
-}
-
-fn is_any(path: &Path, folders: &[PathBuf]) -> bool {
-    !folders.is_empty() && fs::canonicalize(path).is_ok_and(|p| folders.contains(&p))
-}
-
-fn output_path(mode: &Mode, base: &Path, relative: &Path, input: &Path) -> Option<PathBuf> {
-    match mode {
-        Mode::Check => None,
-        Mode::Clean(Output::Beside) => Some(base.join(DEFAULT_OUT).join(relative)),
-        Mode::Clean(Output::Dir(dir)) => Some(dir.join(relative)),
-        Mode::Clean(Output::InPlace) => Some(input.to_path_buf()),
-    }
-}
-
 /// Cleans (or checks) one file into `output` — what the folder watcher
 /// runs for each new file. `None`: the file is not a photo or video.
 pub fn process_one(input: &Path, output: Option<PathBuf>, options: &Options) -> Option<FileReport> {
     let job = Job {
         input: input.to_path_buf(),
         output,
+        root: None,
+        replace_own: false,
     };
     process(&job, options).map(with_places)
 }
@@ -783,6 +646,7 @@ fn prepare(
         force: options.force || in_place,
         sync: in_place,
         backup: in_place && options.backup,
+        replace_own: job.replace_own,
     };
     let staged = write::stage(target, (file, source), &plan.output, write_options)?;
     let after = staged.verify(&plan, source, &options.policy)?;

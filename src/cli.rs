@@ -5,7 +5,6 @@ use crate::report::{self, Colour, Detail, Reporter, Style};
 use crate::{i18n, sys};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use photoscrub_core::{Category, Policy};
-use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::File;
 
@@ -333,19 +332,17 @@ fn translated(command: clap::Command) -> clap::Command {
 /// Runs photoscrub with the process's arguments; returns the exit code.
 ///
 /// In a window of its own (a drop onto the program: see
-/// [`sys::console::should_pause`]) it says where the cleaned copies are and
-/// waits for Enter before the window closes. `watch` never waits: it runs
+/// [`sys::console::should_pause`]) it waits for Enter before the window closes. `watch` never waits: it runs
 /// until it is stopped.
 pub fn main() -> Exit {
     let args: Vec<OsString> = std::env::args_os().collect();
     i18n::set(i18n::choose(lang_flag(&args)));
     let pause = args.get(1).is_none_or(|a| a != "watch") && sys::console::should_pause();
-    let mut folders = BTreeSet::new();
     let code = if args.len() <= 1 + lang_words(&args) {
         print!("{}", start_help());
         Exit::Ok
     } else {
-        match run(args, &mut folders) {
+        match run(args) {
             Ok(code) => code,
             // A closed pipe (`photoscrub check … | head`) is not an error.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Ok,
@@ -357,7 +354,6 @@ pub fn main() -> Exit {
     };
     if pause {
         let mut stdout = io::stdout().lock();
-        let _ = write!(stdout, "{}", where_copies_are(&folders));
         let _ = sys::console::wait_for_enter(&mut stdout, &mut io::stdin().lock());
     }
     code
@@ -384,33 +380,8 @@ fn lang_flag(args: &[OsString]) -> Option<i18n::Lang> {
     None
 }
 
-/// `Cleaned copies are in:` and the folders (at most five), or nothing.
-fn where_copies_are(folders: &BTreeSet<PathBuf>) -> String {
-    const SHOWN: usize = 5;
-    let mut text = String::new();
-    if folders.is_empty() {
-        return text;
-    }
-    text.push_str(&format!("\n{}\n", t!("copies-are-in")));
-    for folder in folders.iter().take(SHOWN) {
-        text.push_str(&format!(
-            "  {}\n",
-            report::one_line(&folder.to_string_lossy())
-        ));
-    }
-    if folders.len() > SHOWN {
-        let more = folders.len() - SHOWN;
-        text.push_str(&format!(
-            "  {}\n",
-            t!("copies-more-folders", folders = more)
-        ));
-    }
-    text
-}
-
-/// Parses `args`, runs them, and returns the exit code; the folders that
-/// received cleaned copies are added to `folders`.
-fn run(args: Vec<OsString>, folders: &mut BTreeSet<PathBuf>) -> io::Result<Exit> {
+/// Parses `args`, runs them, and returns the exit code.
+fn run(args: Vec<OsString>) -> io::Result<Exit> {
     let parsed = translated(Cli::command())
         .try_get_matches_from(with_default_command(args))
         .and_then(|matches| Cli::from_arg_matches(&matches));
@@ -452,7 +423,7 @@ fn run(args: Vec<OsString>, folders: &mut BTreeSet<PathBuf>) -> io::Result<Exit>
     if common.paths.iter().any(|p| p.as_os_str() == "-") {
         return run_stdin(&common, &options);
     }
-    let summary = run_batch(&common, &options, folders)?;
+    let summary = run_batch(&common, &options)?;
     if let (Some(page), true) = (&common.html, common.open) {
         open_in_browser(page);
     }
@@ -460,13 +431,9 @@ fn run(args: Vec<OsString>, folders: &mut BTreeSet<PathBuf>) -> io::Result<Exit>
 }
 
 /// Runs the batch with its report written to standard output (and the
-/// `--csv`/`--html` files) while it runs; notes the folders of the cleaned
-/// copies (not `--in-place`) in `folders`.
-fn run_batch(
-    common: &Common,
-    options: &Options,
-    folders: &mut BTreeSet<PathBuf>,
-) -> io::Result<report::Summary> {
+/// `--csv`/`--html` files) while it runs; the report of a run that writes
+/// copies ends by saying where they are.
+fn run_batch(common: &Common, options: &Options) -> io::Result<report::Summary> {
     let style = if common.json {
         Style::Json
     } else {
@@ -485,15 +452,11 @@ fn run_batch(
     if let Some(path) = &common.html {
         reporter = reporter.with_html(Box::new(create(path)?))?;
     }
-    let skipped = batch::run_with(&common.paths, options, |file| {
-        let written = matches!(file.status, Status::Cleaned | Status::AlreadyClean)
-            && options.mode != Mode::Clean(Output::InPlace);
-        if let (true, Some(folder)) = (written, file.output.as_deref().and_then(Path::parent)) {
-            folders.insert(folder.to_path_buf());
-        }
-        reporter.file(&file)
-    });
-    reporter.finish(skipped)
+    if matches!(options.mode, Mode::Clean(Output::Beside | Output::Dir(_))) {
+        reporter = reporter.writing_copies();
+    }
+    batch::run_with(&common.paths, options, |done| reporter.done(&done));
+    reporter.finish()
 }
 
 /// A new report file, buffered; errors name the file.

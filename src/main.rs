@@ -6,10 +6,13 @@ mod i18n;
 
 mod batch;
 mod cli;
+mod copies;
 mod input;
+mod messages;
 mod report;
 mod sys;
 mod thumbnail;
+mod walk;
 mod watch;
 mod web;
 mod write;

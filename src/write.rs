@@ -32,6 +32,9 @@ pub struct WriteOptions {
     /// Keep the file being replaced as `NAME.photoscrub-backup` (see
     /// [`backup_path`]); used with `--in-place --backup`.
     pub backup: bool,
+    /// The file at the output is photoscrub's own older copy (see
+    /// [`crate::copies`]): replace it if it differs.
+    pub replace_own: bool,
 }
 
 /// Staged files up to this size are read back rather than mapped.
@@ -96,7 +99,7 @@ pub fn stage(
 ) -> Result<Staged, Error> {
     let io = |what: &str, e: std::io::Error| io_error(what, output, e);
     let dir = folder_of(output);
-    let plain = !(options.force || options.sync || options.backup);
+    let plain = !(options.force || options.sync || options.backup || options.replace_own);
     let tmp = match plain.then(|| sys::unnamed_file_in(dir)).flatten() {
         Some(file) => Temp::Unnamed(file),
         None => Temp::Named(
@@ -187,6 +190,16 @@ impl Staged {
                     Err(e) => Err(io("cannot put the cleaned file in place at", e)),
                 }
             }
+            Temp::Named(tmp) if options.replace_own && !options.force => {
+                if same_content(tmp.as_file(), output).unwrap_or(false) {
+                    return Ok(Written::Unchanged);
+                }
+                let replace = WriteOptions {
+                    force: true,
+                    ..options
+                };
+                commit(tmp, original, output, folder_of(output), replace)
+            }
             Temp::Named(tmp) if !options.force && fs::symlink_metadata(output).is_ok() => {
                 already_there(tmp.as_file(), output)
             }
@@ -201,10 +214,13 @@ fn already_there(file: &File, output: &Path) -> Result<Written, Error> {
     if same_content(file, output).unwrap_or(false) {
         return Ok(Written::Unchanged);
     }
-    Err(Error::io(format!(
-        "{} already exists with other content (use --force to replace it)",
-        output.display()
-    )))
+    Err(Error::io_because(
+        format!(
+            "{} already exists with other content (use --force to replace it)",
+            output.display()
+        ),
+        std::io::ErrorKind::AlreadyExists.into(),
+    ))
 }
 
 fn folder_of(path: &Path) -> &Path {
@@ -343,6 +359,18 @@ pub fn put_in_place(tmp: tempfile::NamedTempFile, to: &Path, replace: bool) -> s
     })
 }
 
+/// Whether a new file can be made in `dir`: an unnamed file where the
+/// system has them, else a temporary file removed at once. Asked once per
+/// folder before a run writes copies there, so that a folder that cannot
+/// be written (a locked memory card, a phone, someone else's folder) is
+/// known before any file is read.
+pub fn can_write_in(dir: &Path) -> std::io::Result<()> {
+    if sys::unnamed_file_in(dir).is_some() {
+        return Ok(());
+    }
+    create_temp(dir).map(drop)
+}
+
 /// The start of the name of every temporary file photoscrub writes.
 pub const TEMP_PREFIX: &str = ".photoscrub-";
 /// The end of the name of every temporary file photoscrub writes.
@@ -420,28 +448,28 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
         .count()
 }
 
-/// An I/O error at `path` as a message a parent understands: a full disk
-/// and a read-only folder are named as such.
+/// An I/O error at `path`: a full disk and a read-only folder are named
+/// as such; the error itself is kept as the cause, whose kind the report
+/// turns into advice for people.
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
     use std::io::ErrorKind;
     let path = path.display();
     // tempfile wraps its errors (adding the temp file's path) but keeps the
     // kind, so the kind is asked, not the OS error number.
     let full = sys::is_disk_full(&e);
-    Error::io(match e.kind() {
+    let message = match e.kind() {
         _ if full => {
-            format!("the output disk is full: {what} {path} ({e}); nothing was written there")
+            format!("the output disk is full: {what} {path}; nothing was written there")
         }
         ErrorKind::ReadOnlyFilesystem => {
-            format!(
-                "the output folder is read-only: {what} {path} ({e}); nothing was written there"
-            )
+            format!("the output folder is read-only: {what} {path}; nothing was written there")
         }
         ErrorKind::PermissionDenied => {
-            format!("no permission to write in the output folder: {what} {path} ({e})")
+            format!("no permission to write in the output folder: {what} {path}")
         }
-        _ => format!("{what} {path}: {e}"),
-    })
+        _ => format!("{what} {path}"),
+    };
+    Error::io_because(message, e)
 }
 
 /// Where `--in-place --backup` keeps the original of `path`:
@@ -698,7 +726,7 @@ mod tests {
         let force = WriteOptions {
             force: true,
             sync: true,
-            backup: false,
+            ..WriteOptions::default()
         };
         assert_eq!(
             write_new(&original, &output, b"other", force).unwrap(),

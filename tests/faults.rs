@@ -850,19 +850,18 @@ fn symlinks_in_folders_are_skipped_unless_follow() {
     assert_default_clean(&secret, &named.join("link.jpg"));
     assert_eq!(read(&secret), read(&fixture("jpeg/full.jpg")));
 
-    // --follow: copies for both links.
+    // --follow: both links are followed; they lead to one file, which is
+    // cleaned once (at the first path in walk order) and counted once.
     let out2 = tmp.path().join("out2");
     let report = run_json(args!["clean", "--json", "--follow", "--out", out2, input]);
     report.assert_code(0);
     assert_eq!(
         files_under(&out2),
-        vec![
-            out2.join("a.jpg"),
-            out2.join("dirlink/secret.jpg"),
-            out2.join("link.jpg")
-        ]
+        vec![out2.join("a.jpg"), out2.join("dirlink/secret.jpg")]
     );
-    assert_default_clean(&secret, &out2.join("link.jpg"));
+    assert_eq!(report.summary["files"], 2, "{}", report.summary);
+    assert_eq!(report.summary["skipped"], 1, "link.jpg: {}", report.summary);
+    assert_default_clean(&secret, &out2.join("dirlink/secret.jpg"));
     assert_eq!(read(&secret), read(&fixture("jpeg/full.jpg")));
 
     // --follow --in-place: the target is cleaned (once), the link stays a link.

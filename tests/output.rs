@@ -51,7 +51,7 @@ fn drag_and_drop_folder_writes_cleaned_copies_inside_it() {
     let cleaned = dir.join("cleaned");
     assert_eq!(
         rel_files(&cleaned),
-        vec!["clean.jpg", "full.jpg", "sub/gps-west.jpg"],
+        vec![".photoscrub", "clean.jpg", "full.jpg", "sub/gps-west.jpg"],
         "cleaned copies keep their relative paths\n{}",
         first.describe()
     );
@@ -142,7 +142,7 @@ fn relative_arguments_work_from_the_current_folder() {
     r.assert_code(0);
     assert_eq!(
         rel_files(&tmp.path().join("Holiday/cleaned")),
-        vec!["clean.jpg", "full.jpg", "sub/gps-west.jpg"]
+        vec![".photoscrub", "clean.jpg", "full.jpg", "sub/gps-west.jpg"]
     );
     let other = tmp.path().join("Other");
     copy_fixture("jpeg/full.jpg", &other);

@@ -104,6 +104,18 @@ pub fn inspect<S: Source + ?Sized>(src: &S) -> Result<Inspection, Error> {
     }
 }
 
+/// [`plan`] of a cleaned output, for [`verify`], which compares its image
+/// data byte for byte with the input's: what the input's parse decoded to
+/// check (a PNG's zlib stream) is not decoded again.
+pub(crate) fn plan_output<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Plan, Error> {
+    match detect_source(src)? {
+        Format::Video => container::mp4::plan(src, policy),
+        _ => with_bytes(src, |bytes| {
+            container::plan_output_photo(detect(bytes)?, bytes, policy)
+        }),
+    }
+}
+
 /// How to clean the file in `src` under `policy`, from one parse.
 pub fn plan<S: Source + ?Sized>(src: &S, policy: &Policy) -> Result<Plan, Error> {
     match detect_source(src)? {

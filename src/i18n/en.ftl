@@ -66,7 +66,8 @@ count-would-leak = { $files } would leak
 count-refused = { $files } refused
 count-failed = { $files } failed
 count-skipped = { $files } skipped
-counts-skipped = { $skipped } skipped (not photos, or symlinks)
+counts-skipped = { $skipped } skipped
+counts-no-files = No photos or videos
 summary-heading = What these photos would have told a stranger:
 summary-return-place = A place you return to — often home, school or a club: { $photos } photos on { $days } different days, { $place }
 summary-return-details = days: { $days }; photos: { $files }
@@ -190,5 +191,3 @@ start-help =
       photoscrub check PHOTOS...   show what the photos would tell; change nothing
       photoscrub PHOTOS...         write cleaned copies into cleaned/ next to them
       photoscrub --help            all the options
-copies-are-in = Cleaned copies are in:
-copies-more-folders = and { $folders } more folders

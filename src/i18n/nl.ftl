@@ -69,7 +69,8 @@ count-would-leak = { $files ->
 count-refused = { $files } geweigerd
 count-failed = { $files } mislukt
 count-skipped = { $files } overgeslagen
-counts-skipped = { $skipped } overgeslagen (geen foto's, of snelkoppelingen)
+counts-skipped = { $skipped } overgeslagen
+counts-no-files = Geen foto's of video's
 summary-heading = Dit zouden deze foto's een vreemde vertellen:
 summary-return-place = Een plek waar je vaker komt — vaak thuis, school of een club: { $photos } foto's op { $days } verschillende dagen, { $place }
 summary-return-details = dagen: { $days }; foto's: { $files }
@@ -195,5 +196,3 @@ start-help =
       photoscrub check FOTO'S...   laat zien wat de foto's vertellen; verandert niets
       photoscrub FOTO'S...         maak opgeschoonde kopieën in cleaned/ ernaast
       photoscrub --help            alle opties
-copies-are-in = De opgeschoonde kopieën staan in:
-copies-more-folders = en nog { $folders } mappen

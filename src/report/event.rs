@@ -4,7 +4,7 @@
 //! says which version of this contract a line follows (README, "JSON
 //! Lines").
 
-use crate::batch::{FailureKind, FileReport, Status};
+use crate::batch::{FailureKind, FileReport, Skip, SkipReason, Status};
 use photoscrub_core::findings::{Category, Finding, Location};
 use photoscrub_core::Format;
 use serde::Serialize;
@@ -35,6 +35,9 @@ pub struct FileEvent<'a> {
     /// Why the file was refused or failed.
     pub error: Option<&'a str>,
     pub error_kind: Option<FailureKind>,
+    /// The same in plain words, with what to do (English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<&'a str>,
     pub findings: &'a [Finding],
     /// Findings not listed (past 2,000 in one file), by category.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -67,6 +70,7 @@ impl<'a> FileEvent<'a> {
             output_bytes: file.output.as_deref().and_then(non_unicode_bytes),
             error: file.error.as_ref().map(|e| e.message.as_str()),
             error_kind: file.error.as_ref().map(|e| e.kind),
+            advice: file.error.as_ref().map(|e| e.advice.as_str()),
             findings: &file.scan.findings,
             omitted: &file.scan.omitted,
             location: super::main_location(file),
@@ -80,6 +84,75 @@ impl<'a> FileEvent<'a> {
     /// The line of JSON Lines.
     pub fn to_line(&self) -> String {
         serde_json::to_string(self).expect("a file event is plain data")
+    }
+}
+
+/// A path that was not processed (`clean` and `check`; `watch` reports
+/// such files as `file` events with the status `skipped`).
+#[derive(Serialize)]
+pub struct SkipEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    schema: u32,
+    pub path: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
+    /// Why, as a word: `not-a-photo`, `symlink`, `duplicate`,
+    /// `cleaned-folder` or `in-cleaned-folder`.
+    pub reason: &'static str,
+    /// Why, in plain words (English).
+    pub message: String,
+    /// `duplicate`: the path met first; `in-cleaned-folder`: the folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<Cow<'a, str>>,
+}
+
+impl<'a> SkipEvent<'a> {
+    pub fn of(skip: &'a Skip) -> SkipEvent<'a> {
+        let other = match &skip.reason {
+            SkipReason::Duplicate(first) => Some(first.to_string_lossy()),
+            SkipReason::InCleanedFolder(folder) => Some(folder.to_string_lossy()),
+            _ => None,
+        };
+        SkipEvent {
+            kind: "skipped",
+            schema: SCHEMA,
+            path: skip.path.to_string_lossy(),
+            path_bytes: non_unicode_bytes(&skip.path),
+            reason: skip.reason.word(),
+            message: skip.reason.describe(),
+            same_as: other,
+        }
+    }
+
+    /// The line of JSON Lines.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).expect("a skip event is plain data")
+    }
+}
+
+/// Something said about the files that follow: where their copies go
+/// when the photos' own folder cannot be written.
+#[derive(Serialize)]
+pub struct NoteEvent<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    schema: u32,
+    pub message: &'a str,
+}
+
+impl<'a> NoteEvent<'a> {
+    pub fn of(message: &'a str) -> NoteEvent<'a> {
+        NoteEvent {
+            kind: "note",
+            schema: SCHEMA,
+            message,
+        }
+    }
+
+    /// The line of JSON Lines.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).expect("a note is plain data")
     }
 }
 
@@ -116,6 +189,8 @@ pub struct SummaryEvent<'a> {
     pub refused: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// The folders that received cleaned copies.
+    pub output_folders: &'a [String],
     pub with_location: usize,
     pub invalid_locations: usize,
     pub repeated_places: Vec<PlaceEvent<'a>>,
@@ -155,6 +230,7 @@ impl<'a> SummaryEvent<'a> {
             refused: s.count(Status::Refused),
             failed: s.count(Status::Failed),
             skipped: s.skipped,
+            output_folders: &s.output_folders,
             with_location: s.with_location,
             invalid_locations: s.invalid_locations,
             repeated_places: s.places.iter().filter(|p| p.repeated).map(place).collect(),

@@ -402,7 +402,12 @@ fn photo_card(page: &mut String, file: &FileReport) {
         esc(&status_text(file.status))
     );
     if let Some(error) = &file.error {
-        let _ = write!(page, "<p>{}</p>", esc(&error.message));
+        let _ = write!(
+            page,
+            "<p>{}</p><details><summary>Details</summary><p>{}</p></details>",
+            esc(&error.advice),
+            esc(&error.message)
+        );
     }
     if let Some(loc) = main_location(file) {
         // The place in words; the coordinates are in the details.

@@ -4,9 +4,9 @@
 pub mod event;
 pub mod html;
 
-pub use event::{FileEvent, SummaryEvent};
+pub use event::{FileEvent, NoteEvent, SkipEvent, SummaryEvent};
 
-use crate::batch::{Batch, FileReport, Status};
+use crate::batch::{Batch, Done, FileReport, Skip, Status};
 use crate::i18n::Lang;
 use photoscrub_core::findings::{Category, Finding, Location};
 use photoscrub_core::geo;
@@ -227,6 +227,12 @@ impl<W: Write> Reporter<W> {
         }
     }
 
+    /// The run writes cleaned copies: the summary says where they are.
+    pub fn writing_copies(mut self) -> Reporter<W> {
+        self.summary.writes_copies = true;
+        self
+    }
+
     /// Also writes the CSV report to `csv`.
     pub fn with_csv(mut self, mut csv: Box<dyn Write>) -> io::Result<Reporter<W>> {
         write_csv_header(&mut csv)?;
@@ -238,6 +244,47 @@ impl<W: Write> Reporter<W> {
     pub fn with_html(mut self, page: Box<dyn Write>) -> io::Result<Reporter<W>> {
         self.html = Some((html::Cards::new()?, page));
         Ok(self)
+    }
+
+    /// Reports one entry of a run: a file, a skipped path or a note.
+    pub fn done(&mut self, done: &Done) {
+        match done {
+            Done::File(file) => self.file(file),
+            Done::Skipped(skip) => self.skipped(skip),
+            Done::Note(note) => self.note(note),
+        }
+    }
+
+    /// Reports a path that was not processed, with its reason.
+    pub fn skipped(&mut self, skip: &Skip) {
+        self.summary.skipped += 1;
+        let result = match self.style {
+            _ if self.error.is_some() => return,
+            Style::Json => writeln!(self.out, "{}", SkipEvent::of(skip).to_line()),
+            Style::Human(Detail::Quiet, _) => Ok(()),
+            Style::Human(_, colour) => writeln!(
+                self.out,
+                "{}: {} — {}",
+                one_line(&skip.path.to_string_lossy()),
+                colour.yellow("skipped"),
+                skip.reason.describe()
+            ),
+        };
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
+    }
+
+    /// Says something about the files that follow (where their copies go).
+    pub fn note(&mut self, note: &str) {
+        let result = match self.style {
+            _ if self.error.is_some() => return,
+            Style::Json => writeln!(self.out, "{}", NoteEvent::of(note).to_line()),
+            Style::Human(_, colour) => writeln!(self.out, "{}", colour.bold(note)),
+        };
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
     }
 
     /// Reports one finished file.
@@ -267,8 +314,7 @@ impl<W: Write> Reporter<W> {
     }
 
     /// Writes the summary (and the HTML page) and returns the summary.
-    pub fn finish(mut self, skipped: usize) -> io::Result<Summary> {
-        self.summary.skipped = skipped;
+    pub fn finish(mut self) -> io::Result<Summary> {
         self.summary.finish();
         if let Some(e) = self.error.take() {
             return Err(e);
@@ -316,7 +362,13 @@ fn write_file(
         _ => colour.green(&word),
     };
     match (&file.error, &file.output) {
-        (Some(error), _) => return writeln!(out, "{path}: {word}: {}", one_line(&error.message)),
+        (Some(error), _) => {
+            writeln!(out, "{path}: {word} — {}", error.advice)?;
+            if detail == Detail::Verbose {
+                writeln!(out, "    detail: {}", one_line(&error.message))?;
+            }
+            return Ok(());
+        }
         _ if detail == Detail::Quiet => return Ok(()),
         (None, Some(output)) => writeln!(
             out,
@@ -514,6 +566,18 @@ pub(crate) fn place_words_in(lang: Lang, lat: f64, lon: f64) -> Option<String> {
 fn write_summary(s: &Summary, colour: Colour, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{}", s.counts_line())?;
+    write_findings_summary(s, colour, out)?;
+    if s.writes_copies {
+        writeln!(
+            out,
+            "\n{}",
+            colour.bold(&crate::messages::copies_are_in(&s.output_folders))
+        )?;
+    }
+    Ok(())
+}
+
+fn write_findings_summary(s: &Summary, colour: Colour, out: &mut impl Write) -> io::Result<()> {
     if s.found.is_empty() {
         return Ok(());
     }
@@ -643,8 +707,17 @@ pub struct Place {
 pub struct Summary {
     /// Files reported (not counting skipped ones).
     pub files: usize,
-    /// Files that are not photos or videos.
+    /// Paths not processed: not photos or videos, symlinks, paths met twice,
+    /// folders of cleaned copies.
     pub skipped: usize,
+    /// The folders that received cleaned copies (photoscrub's folder of
+    /// copies, or the copy's own folder), top-most only after [`Summary::finish`].
+    pub output_folders: Vec<String>,
+    /// The run writes cleaned copies (not a check, `--in-place` or standard
+    /// output): the summary ends by saying where they are.
+    pub writes_copies: bool,
+    /// Each folder a copy went into, and the folder reported for it.
+    copy_folders: BTreeMap<std::path::PathBuf, String>,
     /// A `check` (nothing written) rather than a `clean`.
     pub checked: bool,
     statuses: BTreeMap<&'static str, usize>,
@@ -690,6 +763,7 @@ impl Summary {
     /// Counts one file in.
     pub fn add(&mut self, file: &FileReport) {
         self.files += 1;
+        self.add_output(file);
         *self.statuses.entry(status_code(file.status)).or_default() += 1;
         match main_location(file) {
             Some(loc) if loc.invalid.is_none() => {
@@ -709,8 +783,37 @@ impl Summary {
         }
     }
 
+    /// Notes the folder of a copy written next to the originals or into
+    /// `--out` (not over the original).
+    fn add_output(&mut self, file: &FileReport) {
+        let written = matches!(file.status, Status::Cleaned | Status::AlreadyClean);
+        let Some(folder) = file.output.as_deref().and_then(std::path::Path::parent) else {
+            return;
+        };
+        if !written || file.output.as_deref() == Some(file.path.as_path()) {
+            return;
+        }
+        if !self.copy_folders.contains_key(folder) {
+            let shown =
+                crate::copies::marked_folder_of(folder).unwrap_or_else(|| folder.to_path_buf());
+            let shown = one_line(&shown.to_string_lossy());
+            self.copy_folders.insert(folder.to_path_buf(), shown);
+        }
+    }
+
     /// Groups the located photos into places, once every file is in.
     pub fn finish(&mut self) {
+        let mut folders: Vec<String> = self.copy_folders.values().cloned().collect();
+        folders.sort();
+        folders.dedup();
+        let inside = |f: &String, other: &String| {
+            f != other && std::path::Path::new(f).starts_with(std::path::Path::new(other))
+        };
+        self.output_folders = folders
+            .iter()
+            .filter(|f| !folders.iter().any(|o| inside(f, o)))
+            .cloned()
+            .collect();
         self.with_location = self.located.len();
         self.places = places(&self.located);
     }
@@ -762,11 +865,11 @@ impl Summary {
                 parts.push(status_count(status, n));
             }
         }
-        let parts = match parts.is_empty() {
-            true => t!("counts-none"),
-            false => parts.join(", "),
+        let mut line = match parts.is_empty() {
+            true if self.files == 0 => t!("counts-no-files"),
+            true => t!("counts-line", files = self.files, parts = t!("counts-none")),
+            false => t!("counts-line", files = self.files, parts = parts.join(", ")),
         };
-        let mut line = t!("counts-line", files = self.files, parts = parts);
         if self.skipped > 0 {
             line += "; ";
             line += &t!("counts-skipped", skipped = self.skipped);

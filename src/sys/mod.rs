@@ -112,6 +112,38 @@ pub fn same_file(a: &Path, b: &Path) -> io::Result<bool> {
     ::same_file::is_same_file(a, b)
 }
 
+/// Which file a path leads to, whatever its name: two paths with the same
+/// id are one file (hard links, symlinks, `.` and `..`, a folder given
+/// twice). Unix: device and inode. Windows: volume serial number and file
+/// index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FileId(u64, u128);
+
+/// The [`FileId`] of the file `path` leads to (symlinks followed). Unix:
+/// one `stat`. Windows: the file is opened for `GetFileInformationByHandle`
+/// (as `same-file` does) and closed again.
+pub fn file_id(path: &Path) -> io::Result<FileId> {
+    let (volume, index) = os::file_id(path)?;
+    Ok(FileId(volume, index))
+}
+
+// ---------------------------------------------------------------------------
+// The user's folders
+// ---------------------------------------------------------------------------
+
+/// The user's Pictures folder, where cleaned copies go when the photos'
+/// own folder cannot be written; the home folder when there is none, and
+/// `None` when not even that is known. Linux and the BSDs:
+/// `$XDG_PICTURES_DIR`, else `XDG_PICTURES_DIR` in
+/// `$XDG_CONFIG_HOME/user-dirs.dirs` (default `~/.config`), else
+/// `~/Pictures` when it exists, else `~`. macOS: `~/Pictures`. Windows:
+/// the Pictures known folder (`SHGetKnownFolderPath`, which follows a
+/// Pictures folder moved to OneDrive or another drive), else
+/// `%USERPROFILE%\Pictures`.
+pub fn pictures_dir() -> Option<std::path::PathBuf> {
+    os::pictures_dir()
+}
+
 // ---------------------------------------------------------------------------
 // Processes
 // ---------------------------------------------------------------------------

@@ -105,3 +105,89 @@ pub fn example_busy_error() -> Option<io::Error> {
 pub fn disk_full_codes() -> &'static [i32] {
     &[libc::ENOSPC, libc::EDQUOT]
 }
+
+pub fn file_id(path: &Path) -> io::Result<(u64, u128)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)?;
+    Ok((meta.dev(), u128::from(meta.ino())))
+}
+
+/// `$HOME`, if set and absolute.
+fn home() -> Option<std::path::PathBuf> {
+    std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .filter(|h| h.is_absolute())
+}
+
+#[cfg(target_os = "macos")]
+pub fn pictures_dir() -> Option<std::path::PathBuf> {
+    let home = home()?;
+    let pictures = home.join("Pictures");
+    Some(if pictures.is_dir() { pictures } else { home })
+}
+
+#[cfg(not(target_os = "macos"))]
+pub fn pictures_dir() -> Option<std::path::PathBuf> {
+    let home = home()?;
+    if let Some(dir) = std::env::var_os("XDG_PICTURES_DIR").map(std::path::PathBuf::from) {
+        if dir.is_absolute() {
+            return Some(dir);
+        }
+    }
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(std::path::PathBuf::from)
+        .filter(|c| c.is_absolute())
+        .unwrap_or_else(|| home.join(".config"));
+    let configured = std::fs::read(config.join("user-dirs.dirs"))
+        .ok()
+        .and_then(|text| xdg_pictures(&text, &home));
+    let pictures = configured.unwrap_or_else(|| home.join("Pictures"));
+    Some(if pictures.is_dir() { pictures } else { home })
+}
+
+/// `XDG_PICTURES_DIR` in a `user-dirs.dirs` file: a line
+/// `XDG_PICTURES_DIR="$HOME/Pictures"` (the path in double quotes, either
+/// absolute or starting with `$HOME/`, as xdg-user-dirs writes it).
+#[cfg(not(target_os = "macos"))]
+pub fn xdg_pictures(text: &[u8], home: &Path) -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let line = text
+        .split(|&b| b == b'\n')
+        .map(|l| l.trim_ascii())
+        .find(|l| l.starts_with(b"XDG_PICTURES_DIR="))?;
+    let value = line["XDG_PICTURES_DIR=".len()..]
+        .strip_prefix(b"\"")?
+        .strip_suffix(b"\"")?;
+    let path = match value.strip_prefix(b"$HOME") {
+        Some(rest) => {
+            let mut path = home.as_os_str().as_bytes().to_vec();
+            path.extend_from_slice(rest);
+            path
+        }
+        None => value.to_vec(),
+    };
+    let path = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&path));
+    path.is_absolute().then_some(path)
+}
+
+#[cfg(all(test, not(target_os = "macos")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pictures_folder_from_user_dirs() {
+        let home = Path::new("/home/anna");
+        let text = b"# comment\nXDG_DESKTOP_DIR=\"$HOME/Desktop\"\n  XDG_PICTURES_DIR=\"$HOME/Afbeeldingen\"\n";
+        assert_eq!(
+            xdg_pictures(text, home),
+            Some(std::path::PathBuf::from("/home/anna/Afbeeldingen"))
+        );
+        let absolute = b"XDG_PICTURES_DIR=\"/data/photos\"\n";
+        assert_eq!(
+            xdg_pictures(absolute, home),
+            Some(std::path::PathBuf::from("/data/photos"))
+        );
+        assert_eq!(xdg_pictures(b"XDG_PICTURES_DIR=relative\n", home), None);
+        assert_eq!(xdg_pictures(b"", home), None);
+    }
+}

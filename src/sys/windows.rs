@@ -197,6 +197,57 @@ pub fn disk_full_codes() -> &'static [i32] {
     &[39, 112, 1295]
 }
 
+pub fn file_id(path: &Path) -> io::Result<(u64, u128)> {
+    use std::os::windows::fs::OpenOptionsExt;
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Storage::FileSystem::{
+        GetFileInformationByHandle, BY_HANDLE_FILE_INFORMATION, FILE_FLAG_BACKUP_SEMANTICS,
+    };
+    // Backup semantics: folders can be opened too. No access rights are
+    // asked for, so a file another program holds open is no obstacle.
+    let file = fs::OpenOptions::new()
+        .access_mode(0)
+        .custom_flags(FILE_FLAG_BACKUP_SEMANTICS)
+        .open(path)?;
+    // SAFETY: an all-zero BY_HANDLE_FILE_INFORMATION is a valid value.
+    let mut info: BY_HANDLE_FILE_INFORMATION = unsafe { std::mem::zeroed() };
+    // SAFETY: the handle is open for the whole call; `info` is writable.
+    if unsafe { GetFileInformationByHandle(file.as_raw_handle(), &mut info) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let index = (u128::from(info.nFileIndexHigh) << 32) | u128::from(info.nFileIndexLow);
+    Ok((u64::from(info.dwVolumeSerialNumber), index))
+}
+
+pub fn pictures_dir() -> Option<std::path::PathBuf> {
+    known_pictures_folder().or_else(|| {
+        let profile = std::path::PathBuf::from(std::env::var_os("USERPROFILE")?);
+        let pictures = profile.join("Pictures");
+        Some(if pictures.is_dir() { pictures } else { profile })
+    })
+}
+
+/// `SHGetKnownFolderPath(FOLDERID_Pictures)`.
+fn known_pictures_folder() -> Option<std::path::PathBuf> {
+    use std::os::windows::ffi::OsStringExt;
+    use windows_sys::Win32::System::Com::CoTaskMemFree;
+    use windows_sys::Win32::UI::Shell::{FOLDERID_Pictures, SHGetKnownFolderPath};
+    let mut path: *mut u16 = std::ptr::null_mut();
+    // SAFETY: the GUID is a static; `path` receives a string the shell
+    // allocates, freed below whatever the result.
+    let r = unsafe { SHGetKnownFolderPath(&FOLDERID_Pictures, 0, std::ptr::null_mut(), &mut path) };
+    let found = (r == 0 && !path.is_null()).then(|| {
+        // SAFETY: on success `path` is a NUL-terminated UTF-16 string.
+        let len = (0..).take_while(|&i| unsafe { *path.add(i) } != 0).count();
+        // SAFETY: `len` units were just read from it.
+        let units = unsafe { std::slice::from_raw_parts(path, len) };
+        std::path::PathBuf::from(std::ffi::OsString::from_wide(units))
+    });
+    // SAFETY: `path` came from SHGetKnownFolderPath (null is allowed).
+    unsafe { CoTaskMemFree(path as *const std::ffi::c_void) };
+    found.filter(|p| p.is_dir())
+}
+
 /// The user's display language as a tag (`nl-NL`), through the
 /// `sys-locale` crate (`GetUserPreferredUILanguages`).
 pub fn ui_language() -> Option<String> {

@@ -295,7 +295,8 @@ pub struct Report {
 }
 
 /// Parses JSON Lines: every non-empty line is a JSON object; the last one is
-/// the only `"type":"summary"` object; the others are the files.
+/// the only `"type":"summary"` object; the `"type":"file"` ones are the
+/// files.
 pub fn parse_json_lines(text: &str, context: &str) -> (Vec<Value>, Value) {
     let mut objects = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -328,6 +329,8 @@ pub fn parse_json_lines(text: &str, context: &str) -> (Vec<Value>, Value) {
             "only the last line may be a summary\n{context}"
         );
     }
+    // `skipped` and `note` lines (clean, check) are not files.
+    objects.retain(|o| o["type"] == "file");
     (objects, summary)
 }
 

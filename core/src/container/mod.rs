@@ -87,6 +87,16 @@ pub fn inspect_photo(format: Format, data: &[u8]) -> Result<Inspection, Error> {
     }
 }
 
+/// [`plan_photo`] for the verifier's re-parse of a cleaned photo: image
+/// data that the verifier then compares byte for byte with the input's is
+/// not decoded again (only PNG decodes it while parsing: its zlib stream).
+pub fn plan_output_photo(format: Format, data: &[u8], policy: &Policy) -> Result<Plan, Error> {
+    match format {
+        Format::Png => png::plan_output(data, policy),
+        _ => plan_photo(format, data, policy),
+    }
+}
+
 /// How to clean a photo under `policy`.
 pub fn plan_photo(format: Format, data: &[u8], policy: &Policy) -> Result<Plan, Error> {
     match format {

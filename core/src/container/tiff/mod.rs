@@ -567,12 +567,7 @@ impl Tiff<'_> {
             if let Some(block) = self.block_scan(e, &names)? {
                 scan.extend(block);
             } else if e.tag == ICC {
-                scan.push(Finding::new(
-                    Category::Rendering,
-                    &names.icc,
-                    "ICC_Profile",
-                    size(e.bytes(self.data)),
-                ));
+                scan.extend(icc::scan(e.bytes(self.data), &names.icc));
             }
         }
         scan.extend(self.scan_images(n, &names));

@@ -4,11 +4,15 @@
 //! with the values its type defines (zeros after them, to its size). Private tags, text tags (description,
 //! copyright, device names), the creator, device and date fields, reserved
 //! bytes and bytes no tag points to are never written; the description is
-//! replaced by a neutral one naming the colour space.
+//! replaced by a neutral one naming the colour space. One exception: a
+//! published profile (colour tags and texts about itself only, every text
+//! made of colour-profile words: [`published`]) is kept byte for byte.
 //!
 //! [`read`] parses strictly (every offset and length checked, every kept
 //! tag's type known); a profile it cannot read is not rebuilt, and its
 //! caller drops it as unreadable.
+
+mod published;
 
 use crate::findings::{Category, Finding, Scan};
 use crate::Error;
@@ -69,11 +73,13 @@ pub struct Profile<'a> {
 
 /// What a profile says about itself, not about a person: the maker's
 /// signatures and date in the header, its description, copyright, device
-/// and viewing-condition texts, characterisation data. A
-/// profile that holds nothing else beyond its colour data (no private or
-/// unknown tag, no other text, no stray bytes) is a published one (sRGB,
+/// and viewing-condition texts, characterisation data. A profile that holds
+/// nothing else beyond its colour data (no private or unknown tag, no stray
+/// bytes) and whose texts are all colour-profile vocabulary (see
+/// [`published`]: why, and what it costs) is a published one (sRGB,
 /// Display P3, a camera maker's) and is kept byte for byte, these fields
-/// reported as rendering; any other is rebuilt without them.
+/// reported as rendering; any other is rebuilt without them, its texts
+/// reported as removed.
 const IDENTITY: &[&str] = &[
     "ProfileCMMType",
     "ProfileDateTime",
@@ -128,7 +134,11 @@ pub fn rebuild(profile: &[u8]) -> Result<Vec<u8>, Error> {
 /// Parses a whole profile strictly.
 pub fn read(profile: &[u8]) -> Result<Profile<'_>, Error> {
     let mut p = read_header(profile)?;
+    let mut published = true;
     for (sig, data) in tag_table(profile)? {
+        if sig == *b"desc" || TEXT_TAGS.iter().any(|(s, ..)| **s == sig) {
+            published &= published::is_published(&sig, data);
+        }
         if COLOUR_TAGS.contains(&&sig) {
             let len = colour_tag(&sig, data)?;
             if data[len..].iter().any(|&b| b != 0) {
@@ -158,7 +168,7 @@ pub fn read(profile: &[u8]) -> Result<Profile<'_>, Error> {
             "bytes no tag points to".into(),
         ));
     }
-    if p.dropped.iter().all(|f| IDENTITY.contains(&f.tag.as_str())) {
+    if published && p.dropped.iter().all(|f| IDENTITY.contains(&f.tag.as_str())) {
         p.whole = Some(profile);
         for f in &mut p.dropped {
             f.category = Category::Rendering;
