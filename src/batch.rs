@@ -406,9 +406,15 @@ fn progress_bar(len: usize, shown: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} files  {elapsed} (about {eta} left)")
-    {
+    // The sentence is translated with indicatif's placeholders as its values.
+    let words = t!(
+        "progress",
+        done = "{pos}",
+        total = "{len}",
+        elapsed = "{elapsed}",
+        eta = "{eta}"
+    );
+    if let Ok(style) = ProgressStyle::with_template(&format!("{{bar:40}} {words}")) {
         bar.set_style(style);
     }
     bar

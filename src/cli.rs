@@ -2,8 +2,8 @@
 
 use crate::batch::{self, Batch, Mode, Options, Output, Status};
 use crate::report::{self, Colour, Detail, Reporter, Style};
-use crate::sys;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use crate::{i18n, sys};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use photoscrub_core::{Category, Policy};
 use std::ffi::OsString;
 use std::fs::File;
@@ -105,23 +105,6 @@ struct WorkArgs {
     verify: Option<Verify>,
 }
 
-const AFTER_HELP: &str = "\
-Categories: location, people, device, time, preview, text, rendering.
-By default everything but rendering (Orientation, ICC profile) is removed;
-metadata photoscrub cannot read (`unknown` in reports) is always removed.
-
-Exit codes: 0 all good (check: nothing would leak), 1 check found a leak,
-2 usage error, 3 one or more files failed or were refused.
-
-Symlinks found inside folders are skipped (and counted as skipped) unless
---follow is given; paths you name are always followed. With --in-place a
-followed link's target file is replaced; the link stays a link.
-photoscrub's own files are never inputs: `.photoscrub-*.tmp` (files being
-written; those of a killed run are removed on the next clean) and
-`*.photoscrub-backup` (--backup).
-
-Drag-and-drop: `photoscrub PATH...` is the same as `photoscrub clean PATH...`.";
-
 const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     "\nPlace names: GeoNames (https://www.geonames.org/), CC BY 4.0.",
@@ -131,19 +114,21 @@ const LONG_VERSION: &str = concat!(
 /// Find and remove what your photos would tell a stranger: where they were
 /// taken, who is in them, which camera took them, and hidden previews.
 #[derive(Parser, Debug)]
-#[command(name = "photoscrub", version, long_version = LONG_VERSION, about, after_help = AFTER_HELP)]
+#[command(name = "photoscrub", version, long_version = LONG_VERSION, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The language of the report and messages: en or nl (default: from
+    /// LC_ALL, LC_MESSAGES or LANG, else the system's, else English).
+    #[arg(long, global = true, value_name = "LANG", value_parser = ["en", "nl"])]
+    lang: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Show what each photo would tell a stranger; change nothing.
-    #[command(after_help = AFTER_HELP)]
     Check(Common),
     /// Write cleaned copies (into `cleaned/` next to the originals by default).
-    #[command(after_help = AFTER_HELP)]
     Clean(CleanArgs),
     /// Clean every photo that lands in INBOX into DIR, as it arrives.
     #[command(after_help = WATCH_AFTER_HELP)]
@@ -312,33 +297,36 @@ enum Verify {
     Decode,
 }
 
-/// What photoscrub says when started with nothing to do: double-clicked,
-/// or typed without arguments. Plain words, not a usage error.
-const START_HELP: &str = "\
-photoscrub removes what your photos and videos would tell a stranger:
-where they were taken, who is in them, which camera took them, and
-hidden previews. Your photos themselves are never changed.
-
-How to use it: drop photos, or folders of photos, onto photoscrub
-(DROP_ONTO). Cleaned copies go into a folder called \"cleaned\" next to
-the photos, and photoscrub shows what the photos would have told.
-
-In a terminal:
-  photoscrub check PHOTOS...   show what the photos would tell; change nothing
-  photoscrub PHOTOS...         write cleaned copies into cleaned/ next to them
-  photoscrub --help            all the options
-";
-
-/// The plain-words help, with where to drop photos on this system.
+/// What photoscrub says when started with nothing to do (double-clicked,
+/// or typed without arguments), with where to drop photos on this system.
+/// Plain words, not a usage error.
 pub fn start_help() -> String {
     let onto = if cfg!(windows) {
-        "onto photoscrub.exe, or onto a shortcut to it"
+        t!("start-drop-onto-windows")
     } else if cfg!(target_os = "macos") {
-        "onto the photoscrub app, in the Dock or in Finder"
+        t!("start-drop-onto-macos")
     } else {
-        "onto the photoscrub icon, or right-click them and open them with photoscrub"
+        t!("start-drop-onto-linux")
     };
-    START_HELP.replace("DROP_ONTO", onto)
+    t!("start-help", onto = onto) + "\n"
+}
+
+/// The command line's own words in the reader's language: what photoscrub
+/// and each command do, and the notes after the options. (The options'
+/// one-line descriptions stay English.)
+fn translated(command: clap::Command) -> clap::Command {
+    let after = t!("help-after");
+    command
+        .about(t!("help-about"))
+        .after_help(after.clone())
+        .mut_subcommand("check", |c| {
+            c.about(t!("help-check")).after_help(after.clone())
+        })
+        .mut_subcommand("clean", |c| {
+            c.about(t!("help-clean")).after_help(after.clone())
+        })
+        .mut_subcommand("watch", |c| c.about(t!("help-watch")))
+        .mut_subcommand("web", |c| c.about(t!("help-web")))
 }
 
 /// Runs photoscrub with the process's arguments; returns the exit code.
@@ -348,8 +336,9 @@ pub fn start_help() -> String {
 /// until it is stopped.
 pub fn main() -> Exit {
     let args: Vec<OsString> = std::env::args_os().collect();
+    i18n::set(i18n::choose(lang_flag(&args)));
     let pause = args.get(1).is_none_or(|a| a != "watch") && sys::console::should_pause();
-    let code = if args.len() <= 1 {
+    let code = if args.len() <= 1 + lang_words(&args) {
         print!("{}", start_help());
         Exit::Ok
     } else {
@@ -370,9 +359,33 @@ pub fn main() -> Exit {
     code
 }
 
+/// The language `--lang` names, read before the arguments are parsed (the
+/// help text is written in it). A wrong value is left for the parser to
+/// report.
+fn lang_flag(args: &[OsString]) -> Option<i18n::Lang> {
+    let mut words = args.iter().skip(1).map(|a| a.to_str().unwrap_or(""));
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        let value = match word.strip_prefix("--lang") {
+            Some("") => words.next(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(lang) = value.and_then(i18n::Lang::from_code) {
+            return Some(lang);
+        }
+    }
+    None
+}
+
 /// Parses `args`, runs them, and returns the exit code.
 fn run(args: Vec<OsString>) -> io::Result<Exit> {
-    let cli = match Cli::try_parse_from(with_default_command(args)) {
+    let parsed = translated(Cli::command())
+        .try_get_matches_from(with_default_command(args))
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             e.print()?;
@@ -454,8 +467,10 @@ fn create(path: &PathBuf) -> io::Result<io::BufWriter<File>> {
 }
 
 /// `photoscrub PATH...` means `photoscrub clean PATH...`.
+/// `--lang` may come first (`photoscrub --lang nl PHOTOS...`).
 fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
-    let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+    let at = 1 + lang_words(&args);
+    let first = args.get(at).and_then(|a| a.to_str()).unwrap_or("");
     let known = [
         "check",
         "clean",
@@ -467,10 +482,19 @@ fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
         "-V",
         "--version",
     ];
-    if args.len() > 1 && !known.contains(&first) {
-        args.insert(1, "clean".into());
+    if args.len() > at && !known.contains(&first) {
+        args.insert(at, "clean".into());
     }
     args
+}
+
+/// How many words a leading `--lang X` or `--lang=X` takes (0, 1 or 2).
+fn lang_words(args: &[OsString]) -> usize {
+    match args.get(1).and_then(|a| a.to_str()) {
+        Some("--lang") => 2.min(args.len() - 1),
+        Some(a) if a.starts_with("--lang=") => 1,
+        _ => 0,
+    }
 }
 
 fn run_stdin(common: &Common, options: &Options) -> io::Result<Exit> {

@@ -1,6 +1,9 @@
 //! The `photoscrub` command: parse arguments, run, exit with a code. The
 //! engine is the `photoscrub-core` crate; this crate owns all I/O.
 
+#[macro_use]
+mod i18n;
+
 mod batch;
 mod cli;
 mod copies;

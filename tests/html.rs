@@ -430,3 +430,88 @@ fn html_report_fits_a_phone_screen_and_a_desktop() {
         std::fs::write(dir.path().join(format!("report-{width}.png")), &shot).unwrap();
     }
 }
+
+/// Where screenshots are kept for a person to look at.
+fn screenshot_dir() -> PathBuf {
+    let dir = common::crate_dir()
+        .join("target")
+        .join("report-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The height of `page` in CSS pixels at `width`, and its horizontal
+/// overflow; a screenshot of the top is kept as `name-WIDTH.png`.
+fn measure(page: &Path, width: u32, name: &str) -> (u64, bool) {
+    let browser = Browser::start(width, 900);
+    browser.open(page);
+    let sizes = browser.eval(
+        "return [document.documentElement.scrollHeight, \
+         document.documentElement.scrollWidth, window.innerWidth]",
+    );
+    let [height, scroll, inner] = [0, 1, 2].map(|i| sizes[i].as_u64().unwrap());
+    let shot = browser.screenshot();
+    std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), &shot).unwrap();
+    (height, scroll > inner)
+}
+
+/// The Dutch report on a phone: in Dutch, nothing wider than the screen;
+/// the screenshot is kept in target/report-screenshots/.
+#[test]
+fn html_report_in_dutch_fits_a_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("rapport.html");
+    let photos = common::fixture("samples");
+    let out = common::run([
+        "check",
+        "--lang",
+        "nl",
+        "--html",
+        page.to_str().unwrap(),
+        photos.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("<html lang=\"nl\">"));
+    let (_, overflows) = measure(&page, 390, "samples-nl");
+    assert!(!overflows, "the Dutch page is wider than a phone");
+}
+
+/// The page-length bound per photo, summary and map included, on a
+/// desktop (cards side by side) and on a phone (one card per row).
+/// Measured on the corpus: 119 and 295 px (the report before compact
+/// cards: 1,800 px per photo at 1280 px).
+const CORPUS_PAGE_PX_PER_CARD: [(u32, u64); 2] = [(1280, 140), (390, 330)];
+
+/// The report of the whole real corpus (84 files) stays a page a parent
+/// scrolls through (see [`CORPUS_PAGE_PX_PER_CARD`]).
+#[test]
+#[ignore = "needs the real-photo corpus (../shared/corpus/real or PHOTOSCRUB_CORPUS); run with --ignored"]
+fn html_report_of_the_corpus_is_compact() {
+    let corpus = std::env::var_os("PHOTOSCRUB_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| common::crate_dir().join("../shared/corpus/real"));
+    assert!(corpus.is_dir(), "no corpus at {}", corpus.display());
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("corpus.html");
+    common::run([
+        "check",
+        "--lang",
+        "nl",
+        "--html",
+        page.to_str().unwrap(),
+        corpus.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    let cards = html.matches("<section class=\"card\"").count() as u64;
+    assert!(cards >= 80, "{cards} cards");
+    for (width, per_card) in CORPUS_PAGE_PX_PER_CARD {
+        let (height, overflows) = measure(&page, width, "corpus-nl");
+        eprintln!("corpus report at {width} px: {height} px tall for {cards} cards");
+        assert!(!overflows, "at {width} px the page overflows");
+        assert!(
+            height <= cards * per_card,
+            "at {width} px the page is {height} px tall for {cards} photos"
+        );
+    }
+}

@@ -135,3 +135,31 @@ fn tahoe_photo_is_placed_near_truckee() {
     assert_eq!(nearest.region, "California");
     assert!(nearest.distance_km < 25.0, "{nearest:?}");
 }
+
+/// The names and serial numbers the summary lists for the whole corpus are
+/// values a person can read (the rule in `report::push_unique`): no empty
+/// parts, no binary data, no placeholders.
+#[test]
+#[ignore = "needs the real-photo corpus (../shared/corpus/real or PHOTOSCRUB_CORPUS); run with --ignored"]
+fn the_corpus_summary_lists_only_readable_names_and_serials() {
+    let corpus = corpus_dir();
+    let report = run_json(args!["check", "--json", &corpus]);
+    let placeholders = ["unknown", "none", "n/a", "null", "true", "false", "default"];
+    for key in ["names", "serials"] {
+        let values = report.summary[key].as_array().unwrap();
+        assert!(!values.is_empty(), "the corpus has {key}");
+        for value in values {
+            let v = value.as_str().unwrap();
+            let first = v.chars().next().unwrap_or(' ');
+            assert!(
+                v == v.trim()
+                    && v.chars().any(char::is_alphanumeric)
+                    && !v.chars().any(|c| c.is_control() || c == '\u{fffd}')
+                    && v.split(',').all(|part| !part.trim().is_empty())
+                    && !(v.chars().count() > 1 && v.chars().all(|c| c == first))
+                    && !placeholders.iter().any(|p| v.eq_ignore_ascii_case(p)),
+                "{key}: {v:?} is not a value a person can read"
+            );
+        }
+    }
+}

@@ -44,6 +44,7 @@ fn start(inbox: &Path, out: &Path, extra: &[&str]) -> Watcher {
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     let mut child = Command::new(binary())
+        .env("LC_ALL", "C.UTF-8")
         .args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -164,8 +164,14 @@ impl Nearest {
 /// The place a person would name for `lat`, `lon`, or `None` for invalid
 /// coordinates or with no place table (without the `places` feature).
 pub fn nearest(lat: f64, lon: f64) -> Option<Nearest> {
+    nearest_for(lat, lon, "en")
+}
+
+/// [`nearest`] with the names a reader of `lang` (`en`, `nl`) would use:
+/// for Dutch, "Parijs, Île-de-France, Frankrijk".
+pub fn nearest_for(lat: f64, lon: f64, lang: &str) -> Option<Nearest> {
     invalid_reason(lat, lon).is_none().then_some(())?;
-    nearest_in(embedded_places()?, embedded_map(), lat, lon)
+    nearest_in_for(embedded_places()?, embedded_map(), lat, lon, lang)
 }
 
 /// [`nearest`] in a place table and map outlines the caller loaded (the
@@ -176,14 +182,25 @@ pub fn nearest_in(
     lat: f64,
     lon: f64,
 ) -> Option<Nearest> {
+    nearest_in_for(places, map, lat, lon, "en")
+}
+
+/// [`nearest_in`] with the names a reader of `lang` would use.
+pub fn nearest_in_for(
+    places: &crate::places::Places,
+    map: Option<&crate::mapdata::MapData>,
+    lat: f64,
+    lon: f64,
+    lang: &str,
+) -> Option<Nearest> {
     invalid_reason(lat, lon).is_none().then_some(())?;
     let found = places.lookup(lat, lon)?;
     let place = found.place;
     let code = place.country_code();
     Some(Nearest {
-        town: place.local_name().to_string(),
-        region: place.admin1("en").unwrap_or_default().to_string(),
-        country: country_name(code).unwrap_or(code).to_string(),
+        town: place.name(lang).to_string(),
+        region: place.admin1(lang).unwrap_or_default().to_string(),
+        country: country_name_in(code, lang).unwrap_or(code).to_string(),
         distance_km: found.distance_km,
         within: found.within,
         at_sea: map.is_some_and(|m| !m.is_land(lat, lon)),
@@ -375,6 +392,20 @@ fn cluster_of(points: &[Point], members: Vec<usize>) -> Cluster {
     }
 }
 
+/// The short name of an ISO 3166-1 alpha-2 country code for a reader of
+/// `lang`: Dutch for `nl` where Dutch names the country differently
+/// ("Duitsland"), English otherwise.
+pub fn country_name_in(code: &str, lang: &str) -> Option<&'static str> {
+    let dutch = lang.get(..2).is_some_and(|l| l.eq_ignore_ascii_case("nl"));
+    let own = || {
+        DUTCH_COUNTRIES
+            .binary_search_by(|(c, _)| c.cmp(&code))
+            .ok()
+            .map(|i| DUTCH_COUNTRIES[i].1)
+    };
+    dutch.then(own).flatten().or_else(|| country_name(code))
+}
+
 /// The English short name of an ISO 3166-1 alpha-2 country code.
 pub fn country_name(code: &str) -> Option<&'static str> {
     COUNTRIES
@@ -441,6 +472,47 @@ const COUNTRIES: &[(&str, &str)] = &[
     ("ZA", "South Africa"), ("ZM", "Zambia"), ("ZW", "Zimbabwe"),
 ];
 
+/// Dutch short names where they differ from the English ones, sorted by
+/// code (the rest are written the same in both).
+#[rustfmt::skip]
+const DUTCH_COUNTRIES: &[(&str, &str)] = &[
+    ("AE", "Verenigde Arabische Emiraten"), ("AG", "Antigua en Barbuda"), ("AL", "Albanië"),
+    ("AM", "Armenië"), ("AS", "Amerikaans-Samoa"), ("AT", "Oostenrijk"), ("AU", "Australië"), ("AX", "Åland"),
+    ("AZ", "Azerbeidzjan"), ("BA", "Bosnië en Herzegovina"), ("BE", "België"), ("BG", "Bulgarije"),
+    ("BL", "Saint-Barthélemy"), ("BQ", "Caribisch Nederland"), ("BR", "Brazilië"), ("BS", "Bahama's"),
+    ("BV", "Bouveteiland"), ("CC", "Cocoseilanden"), ("CD", "Congo-Kinshasa"),
+    ("CF", "Centraal-Afrikaanse Republiek"), ("CG", "Congo-Brazzaville"), ("CH", "Zwitserland"),
+    ("CI", "Ivoorkust"), ("CK", "Cookeilanden"), ("CM", "Kameroen"), ("CV", "Kaapverdië"),
+    ("CX", "Christmaseiland"), ("CZ", "Tsjechië"), ("DE", "Duitsland"), ("DK", "Denemarken"),
+    ("DO", "Dominicaanse Republiek"), ("DZ", "Algerije"), ("EE", "Estland"), ("EG", "Egypte"),
+    ("EH", "Westelijke Sahara"), ("ES", "Spanje"), ("ET", "Ethiopië"), ("FK", "Falklandeilanden"),
+    ("FO", "Faeröer"), ("FR", "Frankrijk"), ("GB", "Verenigd Koninkrijk"), ("GE", "Georgië"),
+    ("GF", "Frans-Guyana"), ("GL", "Groenland"), ("GN", "Guinee"), ("GQ", "Equatoriaal-Guinea"),
+    ("GR", "Griekenland"), ("GS", "Zuid-Georgia"), ("GW", "Guinee-Bissau"),
+    ("HM", "Heard en McDonaldeilanden"), ("HR", "Kroatië"), ("HT", "Haïti"), ("HU", "Hongarije"),
+    ("ID", "Indonesië"), ("IE", "Ierland"), ("IM", "Man"), ("IO", "Brits Indische Oceaanterritorium"),
+    ("IQ", "Irak"), ("IS", "IJsland"), ("IT", "Italië"), ("JO", "Jordanië"), ("KG", "Kirgizië"),
+    ("KH", "Cambodja"), ("KM", "Comoren"), ("KN", "Saint Kitts en Nevis"), ("KP", "Noord-Korea"),
+    ("KR", "Zuid-Korea"), ("KW", "Koeweit"), ("KY", "Kaaimaneilanden"), ("KZ", "Kazachstan"),
+    ("LB", "Libanon"), ("LT", "Litouwen"), ("LU", "Luxemburg"), ("LV", "Letland"), ("LY", "Libië"),
+    ("MA", "Marokko"), ("MD", "Moldavië"), ("MF", "Sint-Maarten (Frans deel)"), ("MH", "Marshalleilanden"),
+    ("MK", "Noord-Macedonië"), ("MN", "Mongolië"), ("MP", "Noordelijke Marianen"), ("MR", "Mauritanië"),
+    ("MV", "Maldiven"), ("MY", "Maleisië"), ("NC", "Nieuw-Caledonië"), ("NF", "Norfolk"), ("NL", "Nederland"),
+    ("NO", "Noorwegen"), ("NZ", "Nieuw-Zeeland"), ("PF", "Frans-Polynesië"), ("PG", "Papoea-Nieuw-Guinea"),
+    ("PH", "Filipijnen"), ("PL", "Polen"), ("PM", "Saint-Pierre en Miquelon"), ("PN", "Pitcairneilanden"),
+    ("PS", "Palestina"), ("RO", "Roemenië"), ("RS", "Servië"), ("RU", "Rusland"), ("SA", "Saoedi-Arabië"),
+    ("SB", "Salomonseilanden"), ("SC", "Seychellen"), ("SD", "Soedan"), ("SE", "Zweden"),
+    ("SH", "Sint-Helena"), ("SI", "Slovenië"), ("SJ", "Spitsbergen en Jan Mayen"), ("SK", "Slowakije"),
+    ("SO", "Somalië"), ("SS", "Zuid-Soedan"), ("ST", "Sao Tomé en Principe"), ("SY", "Syrië"),
+    ("TC", "Turks- en Caicoseilanden"), ("TD", "Tsjaad"), ("TF", "Franse Zuidelijke Gebieden"),
+    ("TJ", "Tadzjikistan"), ("TL", "Oost-Timor"), ("TN", "Tunesië"), ("TR", "Turkije"),
+    ("TT", "Trinidad en Tobago"), ("UA", "Oekraïne"),
+    ("UM", "Kleine afgelegen eilanden van de Verenigde Staten"), ("US", "Verenigde Staten"),
+    ("UZ", "Oezbekistan"), ("VA", "Vaticaanstad"), ("VC", "Saint Vincent en de Grenadines"),
+    ("VG", "Britse Maagdeneilanden"), ("VI", "Amerikaanse Maagdeneilanden"), ("WF", "Wallis en Futuna"),
+    ("YE", "Jemen"), ("ZA", "Zuid-Afrika"),
+];
+
 #[cfg(test)]
 mod place_tests {
     use super::*;
@@ -496,6 +568,31 @@ mod place_tests {
             sea.describe()
         );
         assert!(nearest(0.0, 0.0).is_none());
+    }
+
+    #[cfg(feature = "places")]
+    #[test]
+    fn nearest_in_dutch_uses_dutch_names() {
+        let paris = nearest_for(48.8584, 2.2945, "nl").unwrap();
+        assert_eq!(
+            (paris.town.as_str(), paris.country.as_str()),
+            ("Parijs", "Frankrijk")
+        );
+        let haarlem = nearest_for(52.3808, 4.6368, "nl-NL").unwrap();
+        assert_eq!(haarlem.country, "Nederland");
+        assert_eq!(nearest_for(48.8584, 2.2945, "en").unwrap().town, "Paris");
+    }
+
+    #[test]
+    fn dutch_country_names_are_sorted_known_and_different() {
+        assert!(DUTCH_COUNTRIES.windows(2).all(|w| w[0].0 < w[1].0));
+        for (code, dutch) in DUTCH_COUNTRIES {
+            assert_ne!(country_name(code), Some(*dutch), "{code}");
+            assert!(country_name(code).is_some(), "{code}");
+        }
+        assert_eq!(country_name_in("BE", "nl"), Some("België"));
+        assert_eq!(country_name_in("BE", "en"), Some("Belgium"));
+        assert_eq!(country_name_in("PE", "nl"), Some("Peru"));
     }
 
     #[test]

@@ -218,7 +218,7 @@ impl<'a> SummaryEvent<'a> {
         let place = |p: &'a super::Place| PlaceEvent {
             lat: p.lat,
             lon: p.lon,
-            place: &p.name,
+            place: &p.name_en,
             osm: &p.link,
             photos: p.files.len(),
             days: &p.days,

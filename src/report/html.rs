@@ -3,7 +3,7 @@
 //! script, font, image or tile is fetched from anywhere, so opening the page
 //! tells nobody anything.
 
-use super::{describe_location, main_location, status_word, Summary};
+use super::{category_text, describe_location, main_location, status_code, status_text, Summary};
 use crate::batch::{Batch, FileReport, Status};
 use photoscrub_core::mapdata::View;
 use photoscrub_core::Category;
@@ -45,35 +45,59 @@ impl Cards {
     pub fn finish(self, summary: &Summary, out: &mut impl Write) -> io::Result<()> {
         use std::io::Seek;
         let mut page = String::with_capacity(64 * 1024);
-        page.push_str(HEAD);
+        head(&mut page);
         summary_section(&mut page, summary);
         map_section(&mut page, summary);
-        page.push_str("<h2>Photos</h2>");
+        let _ = write!(
+            page,
+            "<h2>{}</h2><div class=\"cards\">",
+            esc(&t!("html-photos"))
+        );
         out.write_all(page.as_bytes())?;
         let mut spool = self.spool.into_inner().map_err(|e| e.into_error())?;
         spool.rewind()?;
         io::copy(&mut spool, out)?;
-        out.write_all(b"</main></body></html>\n")
+        out.write_all(b"</div></main></body></html>\n")
     }
 }
 
-const HEAD: &str = r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+/// The page's head and heading, in the reader's language.
+fn head(page: &mut String) {
+    let _ = writeln!(
+        page,
+        "{}{}{}{}{}<h1>{}</h1>",
+        DOCTYPE,
+        crate::i18n::current().code(),
+        HEAD_META,
+        esc(&t!("html-title")),
+        STYLE,
+        esc(&t!("html-heading"))
+    );
+}
+
+const DOCTYPE: &str = "<!DOCTYPE html>\n<html lang=\"";
+const HEAD_META: &str = r#""><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>photoscrub report</title>
+<title>"#;
+
+const STYLE: &str = r#"</title>
 <style>
 *{box-sizing:border-box}
 body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222;line-height:1.4}
 main{max-width:1100px;margin:auto;padding:1rem}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{margin:0;font-size:1rem;overflow-wrap:anywhere}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{margin:0;font-size:.95rem;overflow-wrap:anywhere}
 a{overflow-wrap:anywhere}li{overflow-wrap:anywhere}
 .warn{background:#fde8e8;border-left:5px solid #c0392b;padding:.6rem 1rem;margin:.5rem 0}
-.card{display:flex;flex-wrap:wrap;gap:.8rem;background:#fff;border-radius:8px;padding:.8rem;margin:.8rem 0;box-shadow:0 1px 3px #0002}
-.card img,.noimg{width:160px;max-width:100%;height:auto;object-fit:contain;align-self:flex-start}
-.noimg{height:100px;background:#ddd;display:flex;align-items:center;justify-content:center;color:#666}
-.body{flex:1 1 260px;min-width:0}.body p{margin:.3rem 0}
-.status{font-weight:600}.status.would-leak,.status.failed{color:#c0392b}.status.cleaned,.status.already-clean{color:#1a7f37}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,330px),1fr));gap:.6rem}
+.card{display:flex;gap:.7rem;background:#fff;border-radius:8px;padding:.6rem;box-shadow:0 1px 3px #0002;min-width:0;font-size:.92rem}
+.card img,.noimg{width:96px;flex:none;height:auto;max-height:128px;object-fit:contain;align-self:flex-start;border-radius:4px}
+.noimg{height:96px;background:#e4e4e0;display:flex;flex-direction:column;align-items:center;justify-content:center;color:#555;font-size:.65rem;line-height:1.2;text-align:center;padding:4px}
+.noimg b{font-size:1.1rem;color:#333}
+.told i{font-style:normal;display:inline-block;background:#fdecea;border-radius:9px;padding:0 .45rem;margin:1px 0;font-size:.8rem}
+.body{flex:1 1 auto;min-width:0}.body p{margin:.2rem 0}
+details table{margin-top:.3rem}
+.status{font-weight:600}.status.leaks,.status.failed{color:#c0392b}.status.cleaned,.status.already-clean{color:#1a7f37}
 .place{font-weight:600}
 details summary{cursor:pointer;color:#555;font-size:.9rem}.scroll{overflow-x:auto}
 table{border-collapse:collapse;font-size:.85rem;width:100%}td,th{text-align:left;padding:2px 6px;border-bottom:1px solid #eee;vertical-align:top}
@@ -81,86 +105,68 @@ td.v{word-break:break-all}.removed{color:#1a7f37}.kept{color:#9a6700}
 svg{background:#e8f1f8;border-radius:8px;width:100%;max-width:900px;height:auto}
 svg text{font-size:12px;font-family:sans-serif}svg text.count{font-weight:bold}svg text.credit{font-size:10px;fill:#555}
 .note{font-size:.85rem;color:#555}
-</style></head><body><main>
-<h1>What these photos would have told a stranger</h1>
-"#;
+</style></head><body><main>"#;
 
 fn summary_section(page: &mut String, s: &Summary) {
     for place in s.places.iter().filter(|p| p.repeated) {
         let _ = write!(
             page,
-            "<p class=\"warn\"><strong>A place you return to — often home, school or a club:</strong> {} photos on {} different days ({}), {} — <a href=\"{}\">map</a></p>",
-            place.files.len(),
-            place.days.len(),
+            "<p class=\"warn\"><strong>{}</strong> ({}) — <a href=\"{}\">{}</a></p>",
+            esc(&super::return_place_line(place)),
             esc(&place.days.join(", ")),
-            esc(&place.name),
-            esc(&place.link)
+            esc(&place.link),
+            esc(&t!("html-map-link"))
         );
     }
     page.push_str("<ul>");
     let _ = write!(page, "<li>{}</li>", esc(&s.counts_line()));
-    let _ = write!(
-        page,
-        "<li>{} photos showed where they were taken",
-        s.with_location
-    );
-    if !s.places.is_empty() {
-        page.push_str(":<ul>");
+    if s.with_location > 0 {
+        let located = t!("summary-located", photos = s.with_location);
+        let _ = write!(page, "<li>{}<ul>", esc(&located));
         for place in &s.places {
             let _ = write!(
                 page,
-                "<li>{} — {} photo(s) — <a href=\"{}\">{:.6}, {:.6}</a></li>",
+                "<li>{} — {} — <a href=\"{}\">{:.6}, {:.6}</a></li>",
                 esc(&place.name),
-                place.files.len(),
+                esc(&t!("n-photos", photos = place.files.len())),
                 esc(&place.link),
                 place.lat,
                 place.lon
             );
         }
-        page.push_str("</ul>");
+        page.push_str("</ul></li>");
     }
-    page.push_str("</li>");
     if s.invalid_locations > 0 {
-        let _ = write!(
-            page,
-            "<li>{} photos had GPS data that is not a real place</li>",
-            s.invalid_locations
-        );
+        let invalid = t!("summary-invalid", photos = s.invalid_locations);
+        let _ = write!(page, "<li>{}</li>", esc(&invalid));
     }
-    list_item(page, "Names of people", &s.names);
+    list_item(page, &t!("summary-names"), &s.names);
     if !s.texts.is_empty() {
         let quoted: Vec<String> = s.texts.iter().map(|t| super::quote(t)).collect();
-        list_item(page, "Captions, titles and comments", &quoted);
+        list_item(page, &t!("summary-texts"), &quoted);
     }
-    list_item(page, "Serial numbers of the camera or phone", &s.serials);
+    list_item(page, &t!("summary-serials"), &s.serials);
     if s.previews > 0 {
-        let _ = write!(
-            page,
-            "<li>{} hidden previews that can show more than the posted picture</li>",
-            s.previews
-        );
+        let previews = t!("summary-previews", previews = s.previews);
+        let _ = write!(page, "<li>{}</li>", esc(&previews));
     }
     if s.unreadable > 0 {
-        let _ = write!(
-            page,
-            "<li>{} blocks of hidden data photoscrub cannot read (removed whatever they hold)</li>",
-            s.unreadable
-        );
+        let unreadable = t!("summary-unreadable", blocks = s.unreadable);
+        let _ = write!(page, "<li>{}</li>", esc(&unreadable));
     }
-    if let Some((a, b)) = &s.dates {
-        let _ = write!(page, "<li>Taken between {} and {}</li>", esc(a), esc(b));
+    if let Some(dates) = super::dates_line(s) {
+        let _ = write!(page, "<li>{}</li>", esc(&dates));
     }
-    let fate = if s.checked {
-        "<code>photoscrub clean</code> would remove all of this and keep only what shows the picture right (its orientation and colours)."
-    } else {
-        "All of this was removed; only what shows the picture right (its orientation and colours) was kept."
-    };
-    let _ = write!(page, "</ul><p>{fate}</p>");
+    let _ = write!(
+        page,
+        "</ul><p>{}</p>",
+        code_spans(&esc(&super::fate_line(s)))
+    );
 }
 
 fn list_item(page: &mut String, label: &str, items: &[String]) {
     if !items.is_empty() {
-        let _ = write!(page, "<li>{label}: {}</li>", esc(&items.join(", ")));
+        let _ = write!(page, "<li>{}: {}</li>", esc(label), esc(&items.join(", ")));
     }
 }
 
@@ -192,10 +198,11 @@ fn map_section(page: &mut String, s: &Summary) {
     }
     let points: Vec<(f64, f64)> = s.places.iter().map(|p| (p.lat, p.lon)).collect();
     let view = View::fit(&points, 2.0, MAP_W, MAP_H);
-    page.push_str("<h2>Map</h2>");
+    let _ = write!(page, "<h2>{}</h2>", esc(&t!("html-map")));
     let _ = write!(
         page,
-        "<svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{MAP_W}\" height=\"{MAP_H}\" viewBox=\"0 0 {MAP_W} {MAP_H}\" role=\"img\" aria-label=\"map of the places the photos show\"><rect width=\"100%\" height=\"100%\" fill=\"#a9cfe8\"/>"
+        "<svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{MAP_W}\" height=\"{MAP_H}\" viewBox=\"0 0 {MAP_W} {MAP_H}\" role=\"img\" aria-label=\"{}\"><rect width=\"100%\" height=\"100%\" fill=\"#a9cfe8\"/>",
+        esc(&t!("html-map-label"))
     );
     let markers = markers(&view, &s.places);
     background(page, &view, &markers);
@@ -209,7 +216,7 @@ fn map_section(page: &mut String, s: &Summary) {
         MAP_W - 6,
         MAP_H - 6
     );
-    page.push_str("<p class=\"note\">Drawn on this computer from map data built into photoscrub; nothing was looked up online. A marker opens the place on OpenStreetMap (online).</p>");
+    let _ = write!(page, "<p class=\"note\">{}</p>", esc(&t!("html-map-note")));
 }
 
 /// Places as markers, merging those that would overlap on screen (the
@@ -254,7 +261,7 @@ fn marker(page: &mut String, m: &Marker) {
     let title = format!(
         "{} — {}",
         m.names.join("; "),
-        plural(m.photos, "photo", "photos")
+        t!("n-photos", photos = m.photos)
     );
     let _ = write!(
         page,
@@ -265,10 +272,6 @@ fn marker(page: &mut String, m: &Marker) {
         y + 4.0,
         m.photos
     );
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Land, lakes, borders and town names under the markers.
@@ -292,7 +295,8 @@ fn background(page: &mut String, view: &View, markers: &[Marker]) {
     );
     let avoid: Vec<(f32, f32)> = markers.iter().map(|m| (m.x as f32, m.y as f32)).collect();
     page.push_str("<g class=\"towns\">");
-    for l in mapdata::labels(&Places::embedded(), view, "en", 12, &avoid) {
+    let lang = crate::i18n::current().code();
+    for l in mapdata::labels(&Places::embedded(), view, lang, 12, &avoid) {
         let _ = write!(
             page,
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\" fill=\"#555\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#333\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
@@ -348,6 +352,27 @@ fn scale_bar(page: &mut String, view: &View) {
     );
 }
 
+/// In place of a thumbnail: the file's type in large letters and why there
+/// is no picture (HEIC, AVIF and videos need decoders photoscrub does not
+/// have; a failed file may not be a picture at all) — never a broken image.
+fn no_picture(page: &mut String, file: &FileReport) {
+    let kind = file
+        .format
+        .map(|f| f.name().to_uppercase())
+        .or_else(|| {
+            let ext = file.path.extension()?.to_string_lossy().to_uppercase();
+            Some(ext)
+        })
+        .unwrap_or_else(|| "?".into());
+    let _ = write!(
+        page,
+        "<div class=\"noimg\" role=\"img\" aria-label=\"{}\"><b>{}</b><span>{}</span></div>",
+        esc(&t!("html-no-preview-of", kind = kind.as_str())),
+        esc(&kind),
+        esc(&t!("html-no-preview"))
+    );
+}
+
 /// One compact card: the picture, its name and status, the place, what it
 /// would have told a stranger in plain words, and every detail folded away.
 fn photo_card(page: &mut String, file: &FileReport) {
@@ -360,7 +385,7 @@ fn photo_card(page: &mut String, file: &FileReport) {
                 base64(jpeg)
             );
         }
-        None => page.push_str("<div class=\"noimg\">no preview</div>"),
+        None => no_picture(page, file),
     }
     page.push_str("<div class=\"body\">");
     let name = file
@@ -373,8 +398,8 @@ fn photo_card(page: &mut String, file: &FileReport) {
         "<h3 title=\"{}\">{}</h3><p class=\"status {}\">{}</p>",
         esc(&file.path.to_string_lossy()),
         esc(&name),
-        status_word(file.status).replace(' ', "-"),
-        status_word(file.status)
+        status_code(file.status),
+        esc(&status_text(file.status))
     );
     if let Some(error) = &file.error {
         let _ = write!(
@@ -385,11 +410,13 @@ fn photo_card(page: &mut String, file: &FileReport) {
         );
     }
     if let Some(loc) = main_location(file) {
-        let _ = write!(
-            page,
-            "<p class=\"place\">{}</p>",
-            esc(&describe_location(loc))
-        );
+        // The place in words; the coordinates are in the details.
+        let words = match loc.invalid {
+            None => super::place_words(loc.lat, loc.lon),
+            Some(_) => None,
+        };
+        let place = words.unwrap_or_else(|| describe_location(loc));
+        let _ = write!(page, "<p class=\"place\">{}</p>", esc(&place));
     }
     told(page, file);
     findings_table(page, file);
@@ -398,16 +425,16 @@ fn photo_card(page: &mut String, file: &FileReport) {
 
 /// What the file would have told a stranger, by kind, in plain words.
 fn told(page: &mut String, file: &FileReport) {
-    let mut kinds: Vec<&str> = Vec::new();
+    let mut kinds: Vec<String> = Vec::new();
     for category in Category::ALL {
         let word = match category {
-            Category::Location => "where it was taken",
-            Category::People => "names of people",
-            Category::Device => "which camera or phone",
-            Category::Time => "when",
-            Category::Preview => "hidden preview pictures",
-            Category::Text => "captions or comments",
-            Category::Unknown => "hidden data photoscrub cannot read",
+            Category::Location => t!("told-location"),
+            Category::People => t!("told-people"),
+            Category::Device => t!("told-device"),
+            Category::Time => t!("told-time"),
+            Category::Preview => t!("told-preview"),
+            Category::Text => t!("told-text"),
+            Category::Unknown => t!("told-unknown"),
             Category::Rendering => continue,
         };
         if file
@@ -423,14 +450,14 @@ fn told(page: &mut String, file: &FileReport) {
         return;
     }
     let lead = match file.status {
-        Status::Cleaned => "Removed",
-        _ => "Would tell a stranger",
+        Status::Cleaned => t!("told-removed"),
+        _ => t!("told-would-tell"),
     };
-    let _ = write!(
-        page,
-        "<p class=\"told\">{lead}: {}</p>",
-        esc(&kinds.join(", "))
-    );
+    let _ = write!(page, "<p class=\"told\">{}: ", esc(&lead));
+    for kind in &kinds {
+        let _ = write!(page, "<i>{}</i> ", esc(kind));
+    }
+    page.push_str("</p>");
 }
 
 /// Every finding, folded away under a one-line summary.
@@ -439,31 +466,50 @@ fn findings_table(page: &mut String, file: &FileReport) {
         return;
     }
     let (removed_word, kept_word) = match file.status {
-        Status::Cleaned => ("removed", "kept"),
-        Status::Leaks | Status::AlreadyClean => ("would remove", "would keep"),
-        _ => ("not removed", "not removed"),
+        Status::Cleaned => (t!("fate-removed"), t!("fate-kept")),
+        Status::Leaks | Status::AlreadyClean => (t!("fate-would-remove"), t!("fate-would-keep")),
+        _ => (t!("fate-not-removed"), t!("fate-not-removed")),
     };
     let _ = write!(
         page,
-        "<details><summary>All {} details</summary><div class=\"scroll\"><table><tr><th>category</th><th>where</th><th>tag</th><th>value</th><th></th></tr>",
-        file.scan.findings.len()
+        "<details><summary>{}</summary><div class=\"scroll\"><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
+        esc(&t!("html-details", findings = file.scan.findings.len())),
+        esc(&t!("html-column-category")),
+        esc(&t!("html-column-where")),
+        esc(&t!("html-column-tag")),
+        esc(&t!("html-column-value")),
     );
     for f in &file.scan.findings {
         let (class, fate) = if f.removed {
-            ("removed", removed_word)
+            ("removed", &removed_word)
         } else {
-            ("kept", kept_word)
+            ("kept", &kept_word)
         };
         let _ = write!(
             page,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v\">{}</td><td class=\"{class}\">{fate}</td></tr>",
-            f.category.name(),
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v\">{}</td><td class=\"{class}\">{}</td></tr>",
+            esc(&category_text(f.category)),
             esc(&f.block),
             esc(&f.tag),
-            esc(&f.value)
+            esc(&f.value),
+            esc(fate)
         );
     }
     page.push_str("</table></div></details>");
+}
+
+/// `command` in escaped text as <code>command</code>.
+fn code_spans(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len() + 16);
+    for (i, part) in escaped.split('`').enumerate() {
+        match i % 2 {
+            1 => {
+                let _ = write!(out, "<code>{part}</code>");
+            }
+            _ => out.push_str(part),
+        }
+    }
+    out
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -530,6 +576,7 @@ mod tests {
             lat,
             lon,
             name: format!("{lat}, {lon}"),
+            name_en: String::new(),
             link: String::new(),
             files: vec![String::new(); photos],
             days: Vec::new(),

@@ -7,6 +7,7 @@ pub mod html;
 pub use event::{FileEvent, NoteEvent, SkipEvent, SummaryEvent};
 
 use crate::batch::{Batch, Done, FileReport, Skip, Status};
+use crate::i18n::Lang;
 use photoscrub_core::findings::{Category, Finding, Location};
 use photoscrub_core::geo;
 use std::collections::BTreeMap;
@@ -112,7 +113,7 @@ fn write_csv_rows(file: &FileReport, out: &mut impl Write) -> io::Result<()> {
         file.format
             .map(|f| f.name().to_string())
             .unwrap_or_default(),
-        status_word(file.status).to_string(),
+        status_code(file.status).to_string(),
         file.output
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned())
@@ -354,11 +355,11 @@ fn write_file(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let path = one_line(&file.path.to_string_lossy());
-    let word = status_word(file.status);
+    let word = status_text(file.status);
     let word = match file.status {
-        Status::Failed | Status::Refused => colour.red(word),
-        Status::Leaks => colour.yellow(word),
-        _ => colour.green(word),
+        Status::Failed | Status::Refused => colour.red(&word),
+        Status::Leaks => colour.yellow(&word),
+        _ => colour.green(&word),
     };
     match (&file.error, &file.output) {
         (Some(error), _) => {
@@ -383,11 +384,15 @@ fn write_file(
     }
     if detail == Detail::Verbose {
         for f in &file.scan.findings {
-            let fate = if f.removed { "removed" } else { "kept" };
+            let fate = if f.removed {
+                t!("fate-removed")
+            } else {
+                t!("fate-kept")
+            };
             writeln!(
                 out,
                 "    {:<9} {} {} = {} ({fate})",
-                f.category.name(),
+                category_text(f.category),
                 f.block,
                 f.tag,
                 f.value
@@ -403,17 +408,57 @@ fn write_file(
             .filter(|f| f.category == category)
             .collect();
         if let Some(line) = category_line(category, &found, file) {
-            writeln!(out, "    {:<9} {line}", category.name())?;
+            writeln!(out, "    {:<9} {line}", category_text(category))?;
         }
     }
     Ok(())
 }
 
-pub(crate) fn status_word(status: Status) -> &'static str {
+/// A status in the reader's language.
+pub(crate) fn status_text(status: Status) -> String {
+    match status {
+        Status::Cleaned => t!("status-cleaned"),
+        Status::AlreadyClean => t!("status-already-clean"),
+        Status::Leaks => t!("status-would-leak"),
+        Status::Refused => t!("status-refused"),
+        Status::Failed => t!("status-failed"),
+        Status::Skipped => t!("status-skipped"),
+    }
+}
+
+/// "3 would leak": how many files ended with a status.
+fn status_count(status: Status, files: usize) -> String {
+    match status {
+        Status::Cleaned => t!("count-cleaned", files = files),
+        Status::AlreadyClean => t!("count-already-clean", files = files),
+        Status::Leaks => t!("count-would-leak", files = files),
+        Status::Refused => t!("count-refused", files = files),
+        Status::Failed => t!("count-failed", files = files),
+        Status::Skipped => t!("count-skipped", files = files),
+    }
+}
+
+/// A category's name in the reader's language.
+pub(crate) fn category_text(category: Category) -> String {
+    match category {
+        Category::Location => t!("category-location"),
+        Category::People => t!("category-people"),
+        Category::Device => t!("category-device"),
+        Category::Time => t!("category-time"),
+        Category::Preview => t!("category-preview"),
+        Category::Text => t!("category-text"),
+        Category::Rendering => t!("category-rendering"),
+        Category::Unknown => t!("category-unknown"),
+    }
+}
+
+/// A status as JSON and CSV write it (English and stable: scripts read
+/// it): `cleaned`, `already-clean`, `leaks`, `refused`, `failed`, `skipped`.
+pub(crate) fn status_code(status: Status) -> &'static str {
     match status {
         Status::Cleaned => "cleaned",
-        Status::AlreadyClean => "already clean",
-        Status::Leaks => "would leak",
+        Status::AlreadyClean => "already-clean",
+        Status::Leaks => "leaks",
         Status::Refused => "refused",
         Status::Failed => "failed",
         Status::Skipped => "skipped",
@@ -456,7 +501,7 @@ fn sample_values(category: Category, found: &[&Finding], file: &FileReport) -> S
     let more = found.len().saturating_sub(values.len());
     match more {
         0 => values.join("; "),
-        n => format!("{} and {n} more", values.join("; ")),
+        n => t!("and-more", values = values.join("; "), more = n),
     }
 }
 
@@ -467,31 +512,63 @@ fn fate(found: &[&Finding], status: Status) -> String {
     }
     let removed = found.iter().filter(|f| f.removed).count();
     let checking = matches!(status, Status::Leaks | Status::AlreadyClean);
+    let all = found.len();
     match (removed, checking) {
-        (0, _) => "kept".into(),
-        (n, true) if n == found.len() => "would be removed".into(),
-        (n, true) => format!("{n} of {} would be removed", found.len()),
-        (n, false) if n == found.len() => "removed".into(),
-        (n, false) => format!("{n} of {} removed", found.len()),
+        (0, _) => t!("fate-kept"),
+        (n, true) if n == all => t!("fate-would-remove"),
+        (n, true) => t!("fate-would-remove-some", removed = n, found = all),
+        (n, false) if n == all => t!("fate-removed"),
+        (n, false) => t!("fate-removed-some", removed = n, found = all),
     }
 }
 
 /// Coordinates with altitude, accuracy and the nearest town.
 pub fn describe_location(loc: &Location) -> String {
     if let Some(why) = &loc.invalid {
-        return format!("invalid coordinates ({why})");
+        return t!("location-invalid", why = why.as_str());
     }
     let mut s = format!("{:.6}, {:.6}", loc.lat, loc.lon);
     if let Some(alt) = loc.alt {
-        s += &format!(", altitude {alt:.0} m");
+        s += ", ";
+        s += &t!("location-altitude", metres = whole_metres(alt));
     }
     if let Some(acc) = loc.accuracy {
-        s += &format!(", accurate to {acc:.0} m");
+        s += ", ";
+        s += &t!("location-accuracy", metres = whole_metres(acc));
     }
-    if let Some(place) = &loc.place {
+    if let Some(place) = place_words(loc.lat, loc.lon).or_else(|| loc.place.clone()) {
         s += &format!(" — {place}");
     }
     s
+}
+
+/// Metres as a whole number, never "-0".
+pub(crate) fn whole_metres(metres: f64) -> String {
+    let rounded = metres.round();
+    format!("{}", if rounded == 0.0 { 0.0 } else { rounded })
+}
+
+/// The place a person would name for a point, in the reader's language
+/// ("in Haarlem, Noord-Holland, Nederland"), or `None` without a place
+/// table.
+pub(crate) fn place_words(lat: f64, lon: f64) -> Option<String> {
+    place_words_in(crate::i18n::current(), lat, lon)
+}
+
+/// [`place_words`] in `lang`.
+pub(crate) fn place_words_in(lang: Lang, lat: f64, lon: f64) -> Option<String> {
+    let near = geo::nearest_for(lat, lon, lang.code())?;
+    let town = [near.town, near.region, near.country]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(match (near.at_sea, near.said_km) {
+        (true, Some(km)) => t!(in lang; "place-at-sea-from", km = km, town = town),
+        (true, None) => t!(in lang; "place-at-sea-off", town = town),
+        (false, Some(km)) => t!(in lang; "place-from", km = km, town = town),
+        (false, None) => t!(in lang; "place-in", town = town),
+    })
 }
 
 fn write_summary(s: &Summary, colour: Colour, out: &mut impl Write) -> io::Result<()> {
@@ -512,36 +589,46 @@ fn write_findings_summary(s: &Summary, colour: Colour, out: &mut impl Write) -> 
     if s.found.is_empty() {
         return Ok(());
     }
-    writeln!(
-        out,
-        "\n{}",
-        colour.bold("What these photos would have told a stranger:")
-    )?;
+    writeln!(out, "\n{}", colour.bold(&t!("summary-heading")))?;
+    write_places(s, colour, out)?;
+    list_line(out, &t!("summary-names"), &s.names)?;
+    if !s.texts.is_empty() {
+        let quoted: Vec<String> = s.texts.iter().map(|t| quote(t)).collect();
+        list_line(out, &t!("summary-texts"), &quoted)?;
+    }
+    list_line(out, &t!("summary-serials"), &s.serials)?;
+    if s.previews > 0 {
+        writeln!(out, "  {}", t!("summary-previews", previews = s.previews))?;
+    }
+    if s.unreadable > 0 {
+        writeln!(out, "  {}", t!("summary-unreadable", blocks = s.unreadable))?;
+    }
+    if let Some(dates) = dates_line(s) {
+        writeln!(out, "  {dates}")?;
+    }
+    writeln!(out, "  {}", fate_line(s))
+}
+
+/// The places you return to, then every place with its photos.
+fn write_places(s: &Summary, colour: Colour, out: &mut impl Write) -> io::Result<()> {
     for place in s.places.iter().filter(|p| p.repeated) {
-        let what = format!(
-            "A place you return to — often home, school or a club: {} photos on {} different days, {}",
-            place.files.len(),
-            place.days.len(),
-            place.name
-        );
-        writeln!(out, "  {}", colour.red(&what))?;
+        writeln!(out, "  {}", colour.red(&return_place_line(place)))?;
         writeln!(
             out,
             "      {:.6}, {:.6}  {}",
             place.lat, place.lon, place.link
         )?;
-        writeln!(
-            out,
-            "      days: {}; photos: {}",
-            place.days.join(", "),
-            place.files.join(", ")
-        )?;
+        let details = t!(
+            "summary-return-details",
+            days = place.days.join(", "),
+            files = place.files.join(", ")
+        );
+        writeln!(out, "      {details}")?;
     }
     if s.with_location > 0 {
-        let photos = plural(s.with_location, "photo", "photos");
-        writeln!(out, "  {photos} showed where they were taken:")?;
+        writeln!(out, "  {}", t!("summary-located", photos = s.with_location))?;
         for place in &s.places {
-            let count = plural(place.files.len(), "photo", "photos");
+            let count = t!("n-photos", photos = place.files.len());
             writeln!(out, "    {} — {count}", place.name)?;
             writeln!(
                 out,
@@ -551,38 +638,44 @@ fn write_findings_summary(s: &Summary, colour: Colour, out: &mut impl Write) -> 
         }
     }
     if s.invalid_locations > 0 {
-        let photos = plural(s.invalid_locations, "photo", "photos");
         writeln!(
             out,
-            "  {photos} had GPS data that is not a real place (0,0 or broken values)"
+            "  {}",
+            t!("summary-invalid", photos = s.invalid_locations)
         )?;
     }
-    list_line(out, "Names of people", &s.names)?;
-    if !s.texts.is_empty() {
-        let quoted: Vec<String> = s.texts.iter().map(|t| quote(t)).collect();
-        list_line(out, "Captions, titles and comments", &quoted)?;
+    Ok(())
+}
+
+/// "A place you return to — …: 5 photos on 3 different days, in Haarlem".
+pub(crate) fn return_place_line(place: &Place) -> String {
+    t!(
+        "summary-return-place",
+        photos = place.files.len(),
+        days = place.days.len(),
+        place = place.name.as_str()
+    )
+}
+
+/// "Taken between … and …", or "Taken on …" for one day.
+pub(crate) fn dates_line(s: &Summary) -> Option<String> {
+    let (first, last) = s.dates.as_ref()?;
+    Some(match first == last {
+        true => t!("summary-taken-on", day = first.as_str()),
+        false => t!(
+            "summary-dates",
+            first = first.as_str(),
+            last = last.as_str()
+        ),
+    })
+}
+
+/// What was, or would be, done with all of it.
+pub(crate) fn fate_line(s: &Summary) -> String {
+    match s.checked {
+        true => t!("summary-fate-check"),
+        false => t!("summary-fate-clean"),
     }
-    list_line(out, "Serial numbers of the camera or phone", &s.serials)?;
-    if s.previews > 0 {
-        let previews = plural(s.previews, "hidden preview", "hidden previews");
-        writeln!(out, "  {previews} (thumbnails, second images, motion-photo videos) that can show more than the posted picture")?;
-    }
-    if s.unreadable > 0 {
-        let blocks = plural(s.unreadable, "block", "blocks");
-        writeln!(
-            out,
-            "  {blocks} of hidden data photoscrub cannot read (removed whatever they hold)"
-        )?;
-    }
-    if let Some((first, last)) = &s.dates {
-        writeln!(out, "  Taken between {first} and {last}")?;
-    }
-    let fate = if s.checked {
-        "`photoscrub clean` would remove all of this and keep only what shows the picture right (its orientation and colours)."
-    } else {
-        "All of this was removed; only what shows the picture right (its orientation and colours) was kept."
-    };
-    writeln!(out, "  {fate}")
 }
 
 /// Free text in quotes, shortened to one line.
@@ -600,16 +693,14 @@ fn list_line(out: &mut impl Write, label: &str, items: &[String]) -> io::Result<
     writeln!(out, "  {label}: {}", items.join(", "))
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// Photos taken at one place (within 150 m of each other).
 pub struct Place {
     pub lat: f64,
     pub lon: f64,
-    /// The nearest town in words, or the coordinates.
+    /// The town in the reader's words, or the coordinates.
     pub name: String,
+    /// The same in English, for JSON (which is the same in every language).
+    pub name_en: String,
     pub link: String,
     pub files: Vec<String>,
     pub days: Vec<String>,
@@ -681,7 +772,7 @@ impl Summary {
     pub fn add(&mut self, file: &FileReport) {
         self.files += 1;
         self.add_output(file);
-        *self.statuses.entry(status_word(file.status)).or_default() += 1;
+        *self.statuses.entry(status_code(file.status)).or_default() += 1;
         match main_location(file) {
             Some(loc) if loc.invalid.is_none() => {
                 let point = geo::Point {
@@ -765,7 +856,7 @@ impl Summary {
 
     /// How many files ended with `status`.
     pub fn count(&self, status: Status) -> usize {
-        self.statuses.get(status_word(status)).copied().unwrap_or(0)
+        self.statuses.get(status_code(status)).copied().unwrap_or(0)
     }
 
     pub(crate) fn counts_line(&self) -> String {
@@ -779,17 +870,17 @@ impl Summary {
         ] {
             let n = self.count(status);
             if n > 0 {
-                parts.push(format!("{n} {}", status_word(status)));
+                parts.push(status_count(status, n));
             }
         }
-        let files = plural(self.files, "file", "files");
         let mut line = match parts.is_empty() {
-            true if self.files == 0 => "No photos or videos".to_string(),
-            true => format!("{files}: none"),
-            false => format!("{files}: {}", parts.join(", ")),
+            true if self.files == 0 => t!("counts-no-files"),
+            true => t!("counts-line", files = self.files, parts = t!("counts-none")),
+            false => t!("counts-line", files = self.files, parts = parts.join(", ")),
         };
         if self.skipped > 0 {
-            line += &format!("; {} skipped", self.skipped);
+            line += "; ";
+            line += &t!("counts-skipped", skipped = self.skipped);
         }
         line
     }
@@ -801,14 +892,15 @@ fn places(located: &[(geo::Point, String)]) -> Vec<Place> {
     let mut places: Vec<Place> = geo::clusters(&points)
         .into_iter()
         .map(|c| {
-            let name = geo::nearest(c.lat, c.lon)
-                .map(|n| n.describe())
-                .unwrap_or_else(|| format!("{:.6}, {:.6}", c.lat, c.lon));
+            let coordinates = || format!("{:.6}, {:.6}", c.lat, c.lon);
+            let name = place_words(c.lat, c.lon).unwrap_or_else(coordinates);
+            let name_en = place_words_in(Lang::En, c.lat, c.lon).unwrap_or_else(coordinates);
             let loc = geo::location(c.lat, c.lon, None, "");
             Place {
                 lat: c.lat,
                 lon: c.lon,
                 name,
+                name_en,
                 link: loc.osm_link(),
                 files: c.members.iter().map(|&i| located[i].1.clone()).collect(),
                 repeated: c.is_repeated(),
@@ -823,15 +915,35 @@ fn places(located: &[(geo::Point, String)]) -> Vec<Place> {
 /// How many values of one kind a summary lists; the rest are counted.
 const LISTED_VALUES: usize = 20;
 
-/// Adds a value a person can read to a summary list, once. Empty values,
-/// values with control characters or a decoding's replacement character,
-/// and values without a letter or digit (",,,", "`?W") are left out: a
-/// parent cannot act on them, and the file's own line still shows them.
+/// Adds a value a person can read to a summary list, once.
+///
+/// The rule: empty parts of a comma-separated value are dropped
+/// ("022070029137, , , ," → "022070029137"); then a value is left out when
+/// it is empty, has no letter or digit (",,,", "`?W"), holds a control
+/// character or a decoding's replacement character (binary data), or is a
+/// placeholder a camera writes for "nothing" (one character repeated, as
+/// "0000000000"; "unknown", "none", "n/a", "null", "true", "false",
+/// "default"). A parent cannot act on those, and the file's own line
+/// and the JSON still show them.
 fn push_unique(list: &mut Vec<String>, value: &str) {
-    let value = value.trim();
-    if list.len() < LISTED_VALUES && is_readable(value) && !list.iter().any(|v| v == value) {
-        list.push(value.to_string());
+    let parts: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let value = parts.join(", ");
+    let listed = is_readable(&value) && !is_placeholder(&value);
+    if list.len() < LISTED_VALUES && listed && !list.contains(&value) {
+        list.push(value);
     }
+}
+
+fn is_placeholder(value: &str) -> bool {
+    const WORDS: [&str; 7] = ["unknown", "none", "n/a", "null", "true", "false", "default"];
+    let mut chars = value.chars();
+    let first = chars.next();
+    let repeated = value.chars().count() > 1 && chars.all(|c| Some(c) == first);
+    repeated || WORDS.iter().any(|w| value.eq_ignore_ascii_case(w))
 }
 
 fn is_readable(value: &str) -> bool {
@@ -857,10 +969,15 @@ mod tests {
             "Jane Parent",
             " Jane Parent ",
             "Emma",
+            "0000000000",
+            "Unknown",
+            "True",
+            "022070029137, , , , ,",
+            "0",
         ] {
             push_unique(&mut names, v);
         }
-        assert_eq!(names, ["Jane Parent", "Emma"]);
+        assert_eq!(names, ["Jane Parent", "Emma", "022070029137", "0"]);
     }
 
     #[test]

@@ -32,3 +32,9 @@ pub fn sync_file(file: &File) -> io::Result<()> {
         }
     }
 }
+
+/// The first language of the user's preferred list in System Settings, as
+/// a tag (`nl-NL`), through the `sys-locale` crate (CoreFoundation).
+pub fn ui_language() -> Option<String> {
+    sys_locale::get_locale()
+}

@@ -344,6 +344,25 @@ pub fn open_with_default_app(path: &Path) -> io::Result<()> {
     os::open_with_default_app(path)
 }
 
+/// The language the user chose for the system's own windows and menus,
+/// as a tag such as `nl-NL`. Windows: the preferred display language.
+/// macOS: the first preferred language. Elsewhere: `None` — there the
+/// locale variables (`LANG`…) already say it, and are read first.
+pub fn ui_language() -> Option<String> {
+    #[cfg(any(windows, target_os = "macos"))]
+    {
+        #[cfg(target_os = "macos")]
+        use macos as desktop;
+        #[cfg(windows)]
+        use windows as desktop;
+        desktop::ui_language()
+    }
+    #[cfg(not(any(windows, target_os = "macos")))]
+    {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -247,3 +247,9 @@ fn known_pictures_folder() -> Option<std::path::PathBuf> {
     unsafe { CoTaskMemFree(path as *const std::ffi::c_void) };
     found.filter(|p| p.is_dir())
 }
+
+/// The user's display language as a tag (`nl-NL`), through the
+/// `sys-locale` crate (`GetUserPreferredUILanguages`).
+pub fn ui_language() -> Option<String> {
+    sys_locale::get_locale()
+}

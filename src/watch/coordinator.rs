@@ -85,9 +85,10 @@ impl Watch {
         let mut notes = Vec::new();
         let leftovers = remove_leftover_temps(&out);
         if leftovers > 0 {
-            notes.push(format!(
-                "removed {leftovers} unfinished temporary file(s) left in {} by a stopped run",
-                out.display()
+            notes.push(t!(
+                "watch-leftovers",
+                files = leftovers,
+                folder = out.display().to_string()
             ));
         }
         let state = State::load(&out.join(STATE_FILE), &config.policy, &inbox, &mut notes);
@@ -167,11 +168,11 @@ impl Watch {
         if let Some(every) = self.config.poll {
             self.scan_every = Some(every);
             self.next_scan = Some(Instant::now() + every);
-            self.note(&format!(
-                "watching {} (scanning every {:.1} s); cleaned copies go to {}",
-                self.inbox.display(),
-                every.as_secs_f64(),
-                self.out.display()
+            self.note(&t!(
+                "watch-polling",
+                inbox = self.inbox.display().to_string(),
+                seconds = format!("{:.1}", every.as_secs_f64()),
+                out = self.out.display().to_string()
             ));
             return;
         }
@@ -190,19 +191,20 @@ impl Watch {
                 self.watcher = Some(Box::new(debouncer));
                 self.scan_every = Some(RESCAN_EVERY);
                 self.next_scan = Some(Instant::now() + RESCAN_EVERY);
-                self.note(&format!(
-                    "watching {}; cleaned copies go to {}",
-                    self.inbox.display(),
-                    self.out.display()
+                self.note(&t!(
+                    "watch-watching",
+                    inbox = self.inbox.display().to_string(),
+                    out = self.out.display().to_string()
                 ));
             }
             Err(e) => {
                 let every = Duration::from_secs(5);
                 self.scan_every = Some(every);
                 self.next_scan = Some(Instant::now() + every);
-                self.note(&format!(
-                    "cannot follow changes in {} ({e}); scanning it every 5 s instead (see --poll)",
-                    self.inbox.display()
+                self.note(&t!(
+                    "watch-cannot-follow",
+                    inbox = self.inbox.display().to_string(),
+                    error = e.to_string()
                 ));
             }
         }
@@ -229,13 +231,7 @@ impl Watch {
                 self.shared.stopping.store(true, Ordering::SeqCst);
                 self.watcher = None;
                 let busy = self.in_flight.len();
-                self.note(&format!(
-                    "stopping{}",
-                    match busy {
-                        0 => String::new(),
-                        n => format!(" after the files in progress ({n} queued or in flight; signal again to abandon them)"),
-                    }
-                ));
+                self.note(&t!("watch-stopping", busy = busy));
             }
             if stopping {
                 if self.in_flight.is_empty() || signals >= 2 {
@@ -261,7 +257,7 @@ impl Watch {
             if idle && !self.caught_up {
                 self.caught_up = true;
                 if !self.config.once {
-                    self.note("caught up; waiting for new files");
+                    self.note(&t!("watch-caught-up"));
                 }
             }
             if self.config.once && idle {
@@ -289,9 +285,13 @@ impl Watch {
             emit_line(&event.to_line());
         } else if !self.config.quiet || self.summary.any_failed() {
             let s = &self.summary;
-            self.note(&format!(
-                "{} cleaned, {} already clean, {} refused, {} failed, {} not photos",
-                s.cleaned, s.already_clean, s.refused, s.failed, s.skipped
+            self.note(&t!(
+                "watch-summary",
+                cleaned = s.cleaned,
+                already_clean = s.already_clean,
+                refused = s.refused,
+                failed = s.failed,
+                skipped = s.skipped
             ));
         }
     }
@@ -677,26 +677,22 @@ impl Watch {
             return;
         }
         let line = match report {
-            None => format!("{}: skipped (not a photo or video)", input.display()),
+            None => format!("{}: {}", input.display(), t!("watch-skipped")),
             Some(r) => match (&r.error, &r.output) {
                 (Some(error), _) => {
-                    let again = if let Some(delay) = retry_in {
-                        format!(" (trying again in {} s)", delay.as_secs())
-                    } else {
-                        " (tried again when it changes)".into()
+                    let again = match retry_in {
+                        Some(delay) => t!("watch-retry-in", seconds = delay.as_secs()),
+                        None => t!("watch-retry-on-change"),
                     };
-                    format!("{}: {event}: {error}{again}", input.display())
+                    let word = report::status_text(r.status);
+                    format!("{}: {word}: {error} ({again})", input.display())
                 }
                 (None, output) => {
                     let to = output
                         .as_ref()
                         .map(|o| format!(" -> {}", o.display()))
                         .unwrap_or_default();
-                    let word = if r.status == Status::Cleaned {
-                        "cleaned"
-                    } else {
-                        "already clean"
-                    };
+                    let word = report::status_text(r.status);
                     format!("{}: {word}{to}{}", input.display(), removed_summary(r))
                 }
             },
@@ -752,17 +748,18 @@ pub(super) fn removed_summary(file: &FileReport) -> String {
         {
             continue;
         }
+        let name = report::category_text(category);
         match (category, report::main_location(file)) {
             (Category::Location, Some(loc)) => {
-                parts.push(format!("location {}", report::describe_location(loc)))
+                parts.push(format!("{name} {}", report::describe_location(loc)))
             }
-            _ => parts.push(category.name().to_string()),
+            _ => parts.push(name),
         }
     }
     if parts.is_empty() {
         String::new()
     } else {
-        format!(" (removed {})", parts.join(", "))
+        format!(" ({})", t!("watch-removed", what = parts.join(", ")))
     }
 }
 

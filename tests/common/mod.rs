@@ -211,9 +211,13 @@ impl Run {
     }
 }
 
-/// A `photoscrub` command for the binary under test.
+/// A `photoscrub` command for the binary under test, speaking English
+/// whatever the locale of the machine running the tests.
 pub fn photoscrub() -> Command {
-    Command::cargo_bin("photoscrub").expect("the photoscrub binary is built by cargo test")
+    let mut cmd =
+        Command::cargo_bin("photoscrub").expect("the photoscrub binary is built by cargo test");
+    cmd.env("LC_ALL", "C.UTF-8");
+    cmd
 }
 
 fn finish(mut cmd: Command, args: Vec<String>) -> Run {

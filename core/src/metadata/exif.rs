@@ -521,12 +521,39 @@ fn display(field: &Field) -> String {
         Value::Undefined(bytes, _) if field.tag == Tag::UserComment => user_comment(bytes),
         Value::Ascii(lines) => lines
             .iter()
-            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .map(|l| utf8_or_latin1(l))
             .collect::<Vec<_>>()
             .join(", "),
+        Value::Rational(r) if field.tag == Tag::ExposureTime && r.len() == 1 => {
+            exposure(r[0].num, r[0].denom).unwrap_or_else(|| field.display_value().to_string())
+        }
         Value::Unknown(kind, count, _) => format!("{count} values of unknown type {kind}"),
         _ => field.display_value().with_unit(()).to_string(),
     }
+}
+
+/// EXIF ASCII text as written: UTF-8 when it is valid UTF-8 (as phones
+/// write it), else Latin-1 (as older cameras and editors did: "Würdehoff",
+/// not "W\u{fffd}rdehoff").
+fn utf8_or_latin1(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+/// An exposure time as photographers write it: "1/120 s" below a second
+/// (the denominator rounded: 1/120.048 is 1/120), "2 s" or "2.5 s" above;
+/// `None` for a zero denominator.
+fn exposure(num: u32, denom: u32) -> Option<String> {
+    if denom == 0 {
+        return None;
+    }
+    let seconds = f64::from(num) / f64::from(denom);
+    Some(match seconds {
+        s if s > 0.0 && s < 1.0 => format!("1/{} s", (1.0 / s).round()),
+        s => format!("{} s", (s * 10.0).round() / 10.0),
+    })
 }
 
 /// UserComment: an 8-byte character code, then the text.
@@ -669,6 +696,26 @@ fn by_number(tag: Tag) -> Category {
 
 #[cfg(test)]
 mod tests {
+    use super::{exposure, utf8_or_latin1};
+
+    #[test]
+    fn exposure_times_read_as_photographers_write_them() {
+        assert_eq!(exposure(1, 120).as_deref(), Some("1/120 s"));
+        // 1/120.048…: a camera's rational of 833/100000.
+        assert_eq!(exposure(833, 100_000).as_deref(), Some("1/120 s"));
+        assert_eq!(exposure(10, 957).as_deref(), Some("1/96 s"));
+        assert_eq!(exposure(5, 2).as_deref(), Some("2.5 s"));
+        assert_eq!(exposure(2, 1).as_deref(), Some("2 s"));
+        assert_eq!(exposure(1, 0), None);
+    }
+
+    #[test]
+    fn ascii_text_is_utf8_or_latin1() {
+        assert_eq!(utf8_or_latin1("Würdehoff".as_bytes()), "Würdehoff");
+        assert_eq!(utf8_or_latin1(b"W\xfcrdehoff"), "Würdehoff");
+        assert_eq!(utf8_or_latin1(b"(C)Hendrik"), "(C)Hendrik");
+    }
+
     use super::*;
 
     fn sample() -> Vec<u8> {
