@@ -87,7 +87,7 @@ pub struct Failure {
     /// What happened, with the byte-level detail (`--verbose`, JSON `error`).
     pub message: String,
     /// What happened in plain words and what to do ([`crate::messages::advice`]).
-    pub advice: String,
+    pub advice: crate::messages::Advice,
 }
 
 /// The kinds of [`Failure`], as `error_kind` in JSON.
@@ -201,7 +201,7 @@ pub struct Skip {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SkipReason {
     /// Not a photo or video (what it seems to be, when that is known).
-    NotAPhoto(Option<&'static str>),
+    NotAPhoto(Option<crate::messages::Kind>),
     /// A symlink inside a folder, without `--follow`.
     Symlink,
     /// The same file or folder as this path, already in this run.
@@ -224,15 +224,15 @@ impl SkipReason {
         }
     }
 
-    /// The reason in plain words.
-    pub fn describe(&self) -> String {
+    /// The reason in plain words, in `lang`.
+    pub fn describe(&self, lang: crate::i18n::Lang) -> String {
         use crate::messages as m;
         match self {
-            SkipReason::NotAPhoto(kind) => m::not_a_photo(*kind),
-            SkipReason::Symlink => m::symlink_not_followed(),
-            SkipReason::Duplicate(first) => m::duplicate(first),
-            SkipReason::CleanedFolder => m::cleaned_folder(),
-            SkipReason::InCleanedFolder(folder) => m::in_cleaned_folder(folder),
+            SkipReason::NotAPhoto(kind) => m::not_a_photo(lang, *kind),
+            SkipReason::Symlink => m::symlink_not_followed(lang),
+            SkipReason::Duplicate(first) => m::duplicate(lang, first),
+            SkipReason::CleanedFolder => m::cleaned_folder(lang),
+            SkipReason::InCleanedFolder(folder) => m::in_cleaned_folder(lang, folder),
         }
     }
 }
@@ -242,7 +242,7 @@ pub enum Done {
     File(FileReport),
     Skipped(Skip),
     /// Something to say before the files: where copies go instead.
-    Note(String),
+    Note(crate::messages::Fallback),
 }
 
 /// All files of a run.

@@ -1,167 +1,227 @@
 //! Sentences for people: what happened to a file, in plain words, and what
-//! to do about it. Every parent-facing sentence of the drag-and-drop
-//! behaviour is here (English), so that it can be translated in one
-//! place; the byte-level detail stays in each error's message, shown with
-//! `--verbose` and in JSON.
+//! to do about it. This is the one place that chooses which sentence
+//! applies; the sentences themselves are in the message files
+//! (`src/i18n/*.ftl`), so each can be said in the reader's language. JSON
+//! takes them in English ([`Lang::En`]); the byte-level detail stays in
+//! each error's message, shown with `--verbose` and in JSON.
 //!
 //! Advice is chosen from typed facts — the core's error kind, the format,
 //! the kind of the underlying I/O error — never by reading message text.
 
+use crate::i18n::Lang;
 use photoscrub_core::{Error, Format};
 use std::io::ErrorKind;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+fn shown(path: &Path) -> String {
+    crate::report::one_line(&path.to_string_lossy())
+}
 
 /// The first line of the marker file in a folder of cleaned copies.
 pub fn marker_explanation(source: &Path) -> String {
-    format!(
-        "This folder holds cleaned copies that photoscrub made of the photos in {}; share these. photoscrub lists its copies below so that it can update them: please leave this file here.",
-        crate::report::one_line(&source.to_string_lossy())
-    )
+    t!("marker-explanation", folder = shown(source))
 }
 
-/// What happened and what to do, for a file that was refused or failed.
-pub fn advice(error: &Error, format: Option<Format>) -> String {
+/// What to do about a file that was refused or failed, chosen by
+/// [`advice`] and said in a language by [`Advice::text`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Advice {
+    Raw,
+    Unsupported,
+    Damaged,
+    Unverified,
+    DiskFull,
+    ReadOnly,
+    NotAllowed,
+    Gone,
+    NameTaken,
+    ChangedWhileRead,
+    Io,
+    Other,
+}
+
+/// Which advice fits a file that was refused or failed.
+pub fn advice(error: &Error, format: Option<Format>) -> Advice {
     match error {
-        Error::Unsupported(_) if format == Some(Format::Raw) => {
-            "This is a camera raw file, which photoscrub does not clean. Export it as a JPEG or HEIC in your photo program, then drop that.".into()
-        }
-        Error::Unsupported(_) => {
-            "photoscrub cannot clean this kind of file yet, so it made no cleaned copy. Don't share it as it is: it may still say where it was taken.".into()
-        }
-        Error::Damaged(_) => {
-            "This photo is damaged (it may have been cut short while it was copied): copy it from your phone or camera again, then drop it again.".into()
-        }
-        Error::Unverified(_) => {
-            "photoscrub could not prove its cleaned copy was right, so it did not keep it; your photo is unchanged. Please report this file.".into()
-        }
+        Error::Unsupported(_) if format == Some(Format::Raw) => Advice::Raw,
+        Error::Unsupported(_) => Advice::Unsupported,
+        Error::Damaged(_) => Advice::Damaged,
+        Error::Unverified(_) => Advice::Unverified,
         Error::Io { source, .. } => io_advice(source.as_ref().map(std::io::Error::kind)),
-        _ => "Something went wrong with this file; the details are below.".into(),
+        _ => Advice::Other,
     }
 }
 
-fn io_advice(kind: Option<ErrorKind>) -> String {
+fn io_advice(kind: Option<ErrorKind>) -> Advice {
     match kind {
-        Some(ErrorKind::StorageFull | ErrorKind::QuotaExceeded) => {
-            "The disk for the cleaned copies is full. Make room on it, then drop the photos again.".into()
+        Some(ErrorKind::StorageFull | ErrorKind::QuotaExceeded) => Advice::DiskFull,
+        Some(ErrorKind::ReadOnlyFilesystem) => Advice::ReadOnly,
+        Some(ErrorKind::PermissionDenied) => Advice::NotAllowed,
+        Some(ErrorKind::NotFound) => Advice::Gone,
+        Some(ErrorKind::AlreadyExists) => Advice::NameTaken,
+        Some(ErrorKind::UnexpectedEof) => Advice::ChangedWhileRead,
+        _ => Advice::Io,
+    }
+}
+
+impl Advice {
+    /// What happened and what to do, in `lang`.
+    pub fn text(self, lang: Lang) -> String {
+        match self {
+            Advice::Raw => t!(in lang; "advice-raw"),
+            Advice::Unsupported => t!(in lang; "advice-unsupported"),
+            Advice::Damaged => t!(in lang; "advice-damaged"),
+            Advice::Unverified => t!(in lang; "advice-unverified"),
+            Advice::DiskFull => t!(in lang; "advice-disk-full"),
+            Advice::ReadOnly => t!(in lang; "advice-read-only"),
+            Advice::NotAllowed => t!(in lang; "advice-not-allowed"),
+            Advice::Gone => t!(in lang; "advice-gone"),
+            Advice::NameTaken => t!(in lang; "advice-name-taken"),
+            Advice::ChangedWhileRead => t!(in lang; "advice-changed-while-read"),
+            Advice::Io => t!(in lang; "advice-io"),
+            Advice::Other => t!(in lang; "advice-other"),
         }
-        Some(ErrorKind::ReadOnlyFilesystem) => {
-            "The folder for the cleaned copies can't be changed (it may be on a locked memory card). Unlock it, or copy the photos to your computer first.".into()
-        }
-        Some(ErrorKind::PermissionDenied) => {
-            "photoscrub is not allowed to read this photo or to write its cleaned copy (the folder may belong to someone else). Copy the photos into your own folder, then drop them again.".into()
-        }
-        Some(ErrorKind::NotFound) => {
-            "The photo was gone before photoscrub could read it (moved, deleted, or the card was taken out). Put it back, then drop it again.".into()
-        }
-        Some(ErrorKind::AlreadyExists) => {
-            "There is already a different file with this name among the cleaned copies, and photoscrub did not make it (or it was changed since), so it was left as it is and no new copy was made. Move or rename that file, then drop the photos again.".into()
-        }
-        Some(ErrorKind::UnexpectedEof) => {
-            "The photo changed while photoscrub was reading it. Wait until it has been copied completely, then drop it again.".into()
-        }
-        _ => "photoscrub could not read this photo or write its cleaned copy. Try again; if it keeps failing, the details below say why.".into(),
     }
 }
 
 /// Why a file was not processed, in plain words.
-pub fn not_a_photo(kind: Option<&str>) -> String {
+pub fn not_a_photo(lang: Lang, kind: Option<Kind>) -> String {
     match kind {
-        Some(kind) => format!("not a photo or video ({kind}); left as it is"),
-        None => "not a photo or video photoscrub knows; left as it is".into(),
+        Some(kind) => t!(in lang; "skip-not-a-photo-kind", kind = kind.text(lang)),
+        None => t!(in lang; "skip-not-a-photo"),
     }
 }
 
 /// A symlink inside a folder, not followed.
-pub fn symlink_not_followed() -> String {
-    "a shortcut (symbolic link) inside the folder; not followed (--follow follows them)".into()
+pub fn symlink_not_followed(lang: Lang) -> String {
+    t!(in lang; "skip-symlink")
 }
 
 /// A file or folder reached a second time in the same run.
-pub fn duplicate(first: &Path) -> String {
-    format!(
-        "the same as {}, already in this run; done once",
-        crate::report::one_line(&first.to_string_lossy())
-    )
+pub fn duplicate(lang: Lang, first: &Path) -> String {
+    t!(in lang; "skip-duplicate", first = shown(first))
 }
 
 /// A folder of cleaned copies photoscrub made, dropped or met while walking.
-pub fn cleaned_folder() -> String {
-    "cleaned copies photoscrub made before; they are not cleaned again (share them as they are)"
-        .into()
+pub fn cleaned_folder(lang: Lang) -> String {
+    t!(in lang; "skip-cleaned-folder")
 }
 
 /// A file inside a folder of cleaned copies.
-pub fn in_cleaned_folder(folder: &Path) -> String {
-    format!(
-        "in {}, a folder of cleaned copies photoscrub made; not cleaned again (to clean a photo, drop it from the folder with the originals)",
-        crate::report::one_line(&folder.to_string_lossy())
-    )
+pub fn in_cleaned_folder(lang: Lang, folder: &Path) -> String {
+    t!(in lang; "skip-in-cleaned-folder", folder = shown(folder))
+}
+
+/// What a file that is not a photo looks like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Pdf,
+    Zip,
+    Rar,
+    SevenZip,
+    Gzip,
+    Office,
+    Program,
+    Mp3,
+    Text,
+    WebPage,
+    Sound,
+    OtherPicture,
+    OtherVideo,
+}
+
+impl Kind {
+    /// The kind in `lang`, as "a PDF document".
+    pub fn text(self, lang: Lang) -> String {
+        match self {
+            Kind::Pdf => t!(in lang; "kind-pdf"),
+            Kind::Zip => t!(in lang; "kind-zip"),
+            Kind::Rar => t!(in lang; "kind-rar"),
+            Kind::SevenZip => t!(in lang; "kind-7z"),
+            Kind::Gzip => t!(in lang; "kind-gzip"),
+            Kind::Office => t!(in lang; "kind-office"),
+            Kind::Program => t!(in lang; "kind-program"),
+            Kind::Mp3 => t!(in lang; "kind-mp3"),
+            Kind::Text => t!(in lang; "kind-text"),
+            Kind::WebPage => t!(in lang; "kind-web-page"),
+            Kind::Sound => t!(in lang; "kind-sound"),
+            Kind::OtherPicture => t!(in lang; "kind-other-picture"),
+            Kind::OtherVideo => t!(in lang; "kind-other-video"),
+        }
+    }
 }
 
 /// What a file of unknown content looks like, by its first bytes or,
 /// failing that, its name: for "not a photo" reasons.
-pub fn kind_of(head: &[u8], path: &Path) -> Option<&'static str> {
-    const MAGIC: &[(&[u8], &str)] = &[
-        (b"%PDF", "a PDF document"),
-        (b"PK\x03\x04", "a ZIP archive"),
-        (b"PK\x05\x06", "a ZIP archive"),
-        (b"Rar!", "a RAR archive"),
-        (b"7z\xBC\xAF", "a 7-Zip archive"),
-        (b"\x1F\x8B", "a compressed (gzip) file"),
-        (b"\xD0\xCF\x11\xE0", "an Office document"),
-        (b"MZ", "a program"),
-        (b"\x7FELF", "a program"),
-        (b"ID3", "an MP3 sound file"),
+pub fn kind_of(head: &[u8], path: &Path) -> Option<Kind> {
+    const MAGIC: &[(&[u8], Kind)] = &[
+        (b"%PDF", Kind::Pdf),
+        (b"PK\x03\x04", Kind::Zip),
+        (b"PK\x05\x06", Kind::Zip),
+        (b"Rar!", Kind::Rar),
+        (b"7z\xBC\xAF", Kind::SevenZip),
+        (b"\x1F\x8B", Kind::Gzip),
+        (b"\xD0\xCF\x11\xE0", Kind::Office),
+        (b"MZ", Kind::Program),
+        (b"\x7FELF", Kind::Program),
+        (b"ID3", Kind::Mp3),
     ];
     if let Some((_, kind)) = MAGIC.iter().find(|(magic, _)| head.starts_with(magic)) {
-        return Some(kind);
+        return Some(*kind);
     }
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     Some(match ext.as_str() {
-        "txt" | "md" | "csv" | "log" => "a text file",
-        "doc" | "docx" | "odt" | "xls" | "xlsx" | "ppt" | "pptx" => "an Office document",
-        "html" | "htm" => "a web page",
-        "mp3" | "wav" | "m4a" | "aac" | "ogg" | "flac" => "a sound file",
-        "bmp" | "ico" | "svg" | "psd" => "a picture format photoscrub does not clean",
-        "avi" | "mkv" | "wmv" | "webm" => "a video format photoscrub does not clean",
+        "txt" | "md" | "csv" | "log" => Kind::Text,
+        "doc" | "docx" | "odt" | "xls" | "xlsx" | "ppt" | "pptx" => Kind::Office,
+        "html" | "htm" => Kind::WebPage,
+        "mp3" | "wav" | "m4a" | "aac" | "ogg" | "flac" => Kind::Sound,
+        "bmp" | "ico" | "svg" | "psd" => Kind::OtherPicture,
+        "avi" | "mkv" | "wmv" | "webm" => Kind::OtherVideo,
         _ => return None,
     })
 }
 
-/// Said when the photos' own folder cannot be written and the copies go
-/// to the Pictures folder instead.
-pub fn fallback(source: &Path, why: Option<ErrorKind>, folder: &Path) -> String {
-    let why = match why {
-        Some(ErrorKind::ReadOnlyFilesystem) => " (it may be on a locked memory card or a phone)",
-        Some(ErrorKind::PermissionDenied) => {
-            " (it belongs to someone else, or to a phone or camera)"
+/// Something said before the files: the photos' own folder cannot be
+/// written, so the copies go to the Pictures folder instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fallback {
+    pub source: PathBuf,
+    pub why: Option<ErrorKind>,
+    pub folder: PathBuf,
+}
+
+impl Fallback {
+    /// The note in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        let (source, folder) = (shown(&self.source), shown(&self.folder));
+        match self.why {
+            Some(ErrorKind::ReadOnlyFilesystem) => {
+                t!(in lang; "fallback-locked", source = source, folder = folder)
+            }
+            Some(ErrorKind::PermissionDenied) => {
+                t!(in lang; "fallback-not-yours", source = source, folder = folder)
+            }
+            Some(ErrorKind::StorageFull | ErrorKind::QuotaExceeded) => {
+                t!(in lang; "fallback-full", source = source, folder = folder)
+            }
+            _ => t!(in lang; "fallback", source = source, folder = folder),
         }
-        Some(ErrorKind::StorageFull | ErrorKind::QuotaExceeded) => " (its disk is full)",
-        _ => "",
-    };
-    format!(
-        "The folder {} can't be changed{why} — the cleaned copies are in {} instead.",
-        crate::report::one_line(&source.to_string_lossy()),
-        crate::report::one_line(&folder.to_string_lossy())
-    )
+    }
 }
 
 /// Said when neither the photos' folder nor the Pictures folder can take
 /// the cleaned copies.
-pub fn no_fallback(source: &Path) -> String {
-    format!(
-        "The folder {} can't be changed, and photoscrub found no Pictures folder to put the cleaned copies in. Copy the photos to your computer first, or choose a folder with --out.",
-        crate::report::one_line(&source.to_string_lossy())
-    )
+pub fn no_fallback(lang: Lang, source: &Path) -> String {
+    t!(in lang; "no-fallback", source = shown(source))
 }
 
 /// The end of a run: where the cleaned copies are.
 pub fn copies_are_in(folders: &[String]) -> String {
     match folders {
-        [] => "No cleaned copies were made.".into(),
-        [one] => format!("The cleaned copies are in {one}"),
+        [] => t!("copies-none"),
+        [one] => t!("copies-in-one", folder = one.as_str()),
         more => {
-            let mut text = "The cleaned copies are in:".to_string();
+            let mut text = t!("copies-in-many");
             for folder in more {
                 text.push_str("\n  ");
                 text.push_str(folder);

@@ -53,7 +53,7 @@ pub enum Planned {
     Failed(FileReport),
     Skipped(Skip),
     /// Said before the files that follow: where their copies go instead.
-    Note(String),
+    Note(crate::messages::Fallback),
 }
 
 /// Everything a run will do, in order, and the lists of photoscrub's own
@@ -231,7 +231,7 @@ impl Planner<'_> {
             Mode::Clean(Output::Beside) => match self.root_for(base) {
                 Some(root) => (Some(root.folder.join(relative)), Some(root)),
                 None => {
-                    let message = crate::messages::no_fallback(base);
+                    let message = crate::messages::no_fallback(crate::i18n::Lang::En, base);
                     return self.failed(input, message);
                 }
             },
@@ -274,7 +274,11 @@ impl Planner<'_> {
             Err(e) => {
                 let folder = sys::pictures_dir().map(|p| self.fallback_folder(&p, base));
                 if let Some(folder) = &folder {
-                    let note = crate::messages::fallback(base, Some(e.kind()), folder);
+                    let note = crate::messages::Fallback {
+                        source: base.to_path_buf(),
+                        why: Some(e.kind()),
+                        folder: folder.clone(),
+                    };
                     self.entries.push(Planned::Note(note));
                 }
                 folder

@@ -639,3 +639,81 @@ fn a_damaged_photo_says_what_to_do_and_keeps_the_detail_for_verbose() {
         "{file}"
     );
 }
+
+/// The sentences of a drop are said in the chosen language: a text file
+/// skipped and a damaged photo, with `--lang nl` and with `--lang en`;
+/// JSON stays English under `--lang nl`.
+#[test]
+fn skipped_and_damaged_files_are_explained_in_the_chosen_language() {
+    let desk = Desk::new();
+    let inbox = desk.path("inbox");
+    fs::create_dir_all(&inbox).unwrap();
+    let note = inbox.join("boodschappen.txt");
+    fs::write(&note, b"melk, brood\n").unwrap();
+    let photo = inbox.join("cut.jpg");
+    fs::write(&photo, b"\xFF\xD8\xFF\xE1\x2A\x6F\x45\x78\x69\x66\x00\x00").unwrap();
+    let said_in = |lang: &str| {
+        let run = desk.drop_on([
+            "--lang".as_ref(),
+            lang.as_ref(),
+            note.as_os_str(),
+            photo.as_os_str(),
+        ]);
+        assert_eq!(run.code, 3, "{}", run.describe());
+        run
+    };
+    let dutch = said_in("nl");
+    for sentence in [
+        "geen foto of video (een tekstbestand); met rust gelaten",
+        "Deze foto is beschadigd",
+        "Kopieer hem opnieuw van je telefoon of camera",
+        "Er zijn geen opgeschoonde kopieën gemaakt.",
+    ] {
+        assert!(
+            dutch.stdout.contains(sentence),
+            "{sentence}\n{}",
+            dutch.describe()
+        );
+    }
+    assert!(
+        !dutch.stdout.contains("This photo is damaged"),
+        "{}",
+        dutch.describe()
+    );
+    let english = said_in("en");
+    for sentence in [
+        "not a photo or video (a text file); left as it is",
+        "This photo is damaged",
+        "No cleaned copies were made.",
+    ] {
+        assert!(
+            english.stdout.contains(sentence),
+            "{sentence}\n{}",
+            english.describe()
+        );
+    }
+    assert!(
+        !english.stdout.contains("beschadigd"),
+        "{}",
+        english.describe()
+    );
+    let json = desk.drop_on(
+        ["--lang", "nl", "--json"]
+            .iter()
+            .map(std::ffi::OsStr::new)
+            .chain([note.as_os_str(), photo.as_os_str()]),
+    );
+    let skip = &json.of_type("skipped")[0];
+    assert_eq!(
+        skip["message"], "not a photo or video (a text file); left as it is",
+        "{skip}"
+    );
+    let file = &json.of_type("file")[0];
+    assert!(
+        file["advice"]
+            .as_str()
+            .unwrap()
+            .starts_with("This photo is damaged"),
+        "{file}"
+    );
+}

@@ -110,6 +110,7 @@ html-details = { $findings ->
     [one] The 1 detail
    *[other] All { $findings } details
 }
+html-error-details = Details
 html-column-category = kind
 html-column-where = where in the file
 html-column-tag = tag
@@ -191,3 +192,53 @@ start-help =
       photoscrub check PHOTOS...   show what the photos would tell; change nothing
       photoscrub PHOTOS...         write cleaned copies into cleaned/ next to them
       photoscrub --help            all the options
+
+## What happened to a file that was refused or failed, and what to do
+## (JSON keeps these in English)
+
+advice-raw = This is a camera raw file, which photoscrub does not clean. Export it as a JPEG or HEIC in your photo program, then drop that.
+advice-unsupported = photoscrub cannot clean this kind of file yet, so it made no cleaned copy. Don't share it as it is: it may still say where it was taken.
+advice-damaged = This photo is damaged (it may have been cut short while it was copied): copy it from your phone or camera again, then drop it again.
+advice-unverified = photoscrub could not prove its cleaned copy was right, so it did not keep it; your photo is unchanged. Please report this file.
+advice-disk-full = The disk for the cleaned copies is full. Make room on it, then drop the photos again.
+advice-read-only = The folder for the cleaned copies can't be changed (it may be on a locked memory card). Unlock it, or copy the photos to your computer first.
+advice-not-allowed = photoscrub is not allowed to read this photo or to write its cleaned copy (the folder may belong to someone else). Copy the photos into your own folder, then drop them again.
+advice-gone = The photo was gone before photoscrub could read it (moved, deleted, or the card was taken out). Put it back, then drop it again.
+advice-name-taken = There is already a different file with this name among the cleaned copies, and photoscrub did not make it (or it was changed since), so it was left as it is and no new copy was made. Move or rename that file, then drop the photos again.
+advice-changed-while-read = The photo changed while photoscrub was reading it. Wait until it has been copied completely, then drop it again.
+advice-io = photoscrub could not read this photo or write its cleaned copy. Try again; if it keeps failing, the details below say why.
+advice-other = Something went wrong with this file; the details are below.
+
+## Why a file was skipped (JSON keeps these in English)
+
+skip-not-a-photo-kind = not a photo or video ({ $kind }); left as it is
+skip-not-a-photo = not a photo or video photoscrub knows; left as it is
+skip-symlink = a shortcut (symbolic link) inside the folder; not followed (--follow follows them)
+skip-duplicate = the same as { $first }, already in this run; done once
+skip-cleaned-folder = cleaned copies photoscrub made before; they are not cleaned again (share them as they are)
+skip-in-cleaned-folder = in { $folder }, a folder of cleaned copies photoscrub made; not cleaned again (to clean a photo, drop it from the folder with the originals)
+kind-pdf = a PDF document
+kind-zip = a ZIP archive
+kind-rar = a RAR archive
+kind-7z = a 7-Zip archive
+kind-gzip = a compressed (gzip) file
+kind-office = an Office document
+kind-program = a program
+kind-mp3 = an MP3 sound file
+kind-text = a text file
+kind-web-page = a web page
+kind-sound = a sound file
+kind-other-picture = a picture format photoscrub does not clean
+kind-other-video = a video format photoscrub does not clean
+
+## Where the cleaned copies go
+
+marker-explanation = This folder holds cleaned copies that photoscrub made of the photos in { $folder }; share these. photoscrub lists its copies below so that it can update them: please leave this file here.
+fallback = The folder { $source } can't be changed — the cleaned copies are in { $folder } instead.
+fallback-locked = The folder { $source } can't be changed (it may be on a locked memory card or a phone) — the cleaned copies are in { $folder } instead.
+fallback-not-yours = The folder { $source } can't be changed (it belongs to someone else, or to a phone or camera) — the cleaned copies are in { $folder } instead.
+fallback-full = The folder { $source } can't be changed (its disk is full) — the cleaned copies are in { $folder } instead.
+no-fallback = The folder { $source } can't be changed, and photoscrub found no Pictures folder to put the cleaned copies in. Copy the photos to your computer first, or choose a folder with --out.
+copies-none = No cleaned copies were made.
+copies-in-one = The cleaned copies are in { $folder }
+copies-in-many = The cleaned copies are in:

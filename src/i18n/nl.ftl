@@ -113,6 +113,7 @@ html-details = { $findings ->
     [one] Het ene detail
    *[other] Alle { $findings } details
 }
+html-error-details = Details
 html-column-category = soort
 html-column-where = waar in het bestand
 html-column-tag = label
@@ -196,3 +197,52 @@ start-help =
       photoscrub check FOTO'S...   laat zien wat de foto's vertellen; verandert niets
       photoscrub FOTO'S...         maak opgeschoonde kopieën in cleaned/ ernaast
       photoscrub --help            alle opties
+
+## Wat er met een geweigerd of mislukt bestand gebeurde, en wat je kunt doen
+
+advice-raw = Dit is een raw-bestand van een camera; dat kan photoscrub niet opschonen. Exporteer het als JPEG of HEIC in je fotoprogramma en sleep dat bestand hierheen.
+advice-unsupported = Dit soort bestand kan photoscrub nog niet opschonen, dus er is geen opgeschoonde kopie. Deel het niet zoals het is: er kan nog in staan waar het gemaakt is.
+advice-damaged = Deze foto is beschadigd (misschien is het kopiëren halverwege afgebroken). Kopieer hem opnieuw van je telefoon of camera en sleep hem dan nog een keer hierheen.
+advice-unverified = photoscrub kon niet controleren dat de opgeschoonde kopie goed was, dus die is niet bewaard; je foto is niet veranderd. Meld dit bestand alsjeblieft.
+advice-disk-full = De schijf voor de opgeschoonde kopieën is vol. Maak ruimte vrij en sleep de foto's dan nog een keer hierheen.
+advice-read-only = De map voor de opgeschoonde kopieën kan niet worden veranderd (misschien staat hij op een vergrendelde geheugenkaart). Ontgrendel hem, of kopieer de foto's eerst naar je computer.
+advice-not-allowed = photoscrub mag deze foto niet lezen of de opgeschoonde kopie niet wegschrijven (de map is misschien van iemand anders). Kopieer de foto's naar je eigen map en sleep ze dan nog een keer hierheen.
+advice-gone = De foto was al weg voordat photoscrub hem kon lezen (verplaatst, verwijderd, of de kaart is eruit gehaald). Zet hem terug en sleep hem dan nog een keer hierheen.
+advice-name-taken = Bij de opgeschoonde kopieën staat al een ander bestand met deze naam dat photoscrub niet gemaakt heeft (of dat sindsdien veranderd is). Dat is met rust gelaten en er is geen nieuwe kopie gemaakt. Verplaats dat bestand of geef het een andere naam, en sleep de foto's dan nog een keer hierheen.
+advice-changed-while-read = De foto veranderde terwijl photoscrub hem las. Wacht tot hij helemaal gekopieerd is en sleep hem dan nog een keer hierheen.
+advice-io = photoscrub kon deze foto niet lezen of de opgeschoonde kopie niet wegschrijven. Probeer het nog eens; lukt het steeds niet, dan staat hieronder waarom.
+advice-other = Er ging iets mis met dit bestand; hieronder staan de details.
+
+## Waarom een bestand is overgeslagen
+
+skip-not-a-photo-kind = geen foto of video ({ $kind }); met rust gelaten
+skip-not-a-photo = geen foto of video die photoscrub kent; met rust gelaten
+skip-symlink = een snelkoppeling (symbolische link) in de map; niet gevolgd (--follow volgt ze wel)
+skip-duplicate = hetzelfde als { $first }, dat al in deze ronde zat; één keer gedaan
+skip-cleaned-folder = opgeschoonde kopieën die photoscrub eerder maakte; die worden niet nog eens opgeschoond (deel ze zoals ze zijn)
+skip-in-cleaned-folder = in { $folder }, een map met opgeschoonde kopieën van photoscrub; niet nog eens opgeschoond (sleep de foto uit de map met de originelen om hem op te schonen)
+kind-pdf = een PDF-document
+kind-zip = een ZIP-archief
+kind-rar = een RAR-archief
+kind-7z = een 7-Zip-archief
+kind-gzip = een ingepakt (gzip-)bestand
+kind-office = een Office-document
+kind-program = een programma
+kind-mp3 = een MP3-geluidsbestand
+kind-text = een tekstbestand
+kind-web-page = een webpagina
+kind-sound = een geluidsbestand
+kind-other-picture = een soort afbeelding die photoscrub niet opschoont
+kind-other-video = een soort video die photoscrub niet opschoont
+
+## Waar de opgeschoonde kopieën staan
+
+marker-explanation = In deze map staan opgeschoonde kopieën die photoscrub maakte van de foto's in { $folder }; deel deze. photoscrub houdt hieronder bij welke kopieën het maakte, zodat het ze kan bijwerken: laat dit bestand hier alsjeblieft staan.
+fallback = De map { $source } kan niet worden veranderd — de opgeschoonde kopieën staan daarom in { $folder }.
+fallback-locked = De map { $source } kan niet worden veranderd (misschien staat hij op een vergrendelde geheugenkaart of een telefoon) — de opgeschoonde kopieën staan daarom in { $folder }.
+fallback-not-yours = De map { $source } kan niet worden veranderd (hij is van iemand anders, of van een telefoon of camera) — de opgeschoonde kopieën staan daarom in { $folder }.
+fallback-full = De map { $source } kan niet worden veranderd (de schijf is vol) — de opgeschoonde kopieën staan daarom in { $folder }.
+no-fallback = De map { $source } kan niet worden veranderd, en photoscrub vond geen map Afbeeldingen om de opgeschoonde kopieën in te zetten. Kopieer de foto's eerst naar je computer, of kies een map met --out.
+copies-none = Er zijn geen opgeschoonde kopieën gemaakt.
+copies-in-one = De opgeschoonde kopieën staan in { $folder }
+copies-in-many = De opgeschoonde kopieën staan in:

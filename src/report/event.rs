@@ -5,6 +5,7 @@
 //! Lines").
 
 use crate::batch::{FailureKind, FileReport, Skip, SkipReason, Status};
+use crate::i18n::Lang;
 use photoscrub_core::findings::{Category, Finding, Location};
 use photoscrub_core::Format;
 use serde::Serialize;
@@ -37,7 +38,7 @@ pub struct FileEvent<'a> {
     pub error_kind: Option<FailureKind>,
     /// The same in plain words, with what to do (English).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub advice: Option<&'a str>,
+    pub advice: Option<String>,
     pub findings: &'a [Finding],
     /// Findings not listed (past 2,000 in one file), by category.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -74,7 +75,7 @@ impl<'a> FileEvent<'a> {
             output_bytes: file.output.as_deref().and_then(non_unicode_bytes),
             error: file.error.as_ref().map(|e| e.message.as_str()),
             error_kind: file.error.as_ref().map(|e| e.kind),
-            advice: file.error.as_ref().map(|e| e.advice.as_str()),
+            advice: file.error.as_ref().map(|e| e.advice.text(Lang::En)),
             findings: &file.scan.findings,
             omitted: &file.scan.omitted,
             location: super::main_location(file),
@@ -125,7 +126,7 @@ impl<'a> SkipEvent<'a> {
             path: skip.path.to_string_lossy(),
             path_bytes: non_unicode_bytes(&skip.path),
             reason: skip.reason.word(),
-            message: skip.reason.describe(),
+            message: skip.reason.describe(Lang::En),
             same_as: other,
         }
     }

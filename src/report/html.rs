@@ -404,8 +404,9 @@ fn photo_card(page: &mut String, file: &FileReport) {
     if let Some(error) = &file.error {
         let _ = write!(
             page,
-            "<p>{}</p><details><summary>Details</summary><p>{}</p></details>",
-            esc(&error.advice),
+            "<p>{}</p><details><summary>{}</summary><p>{}</p></details>",
+            esc(&error.advice.text(crate::i18n::current())),
+            esc(&t!("html-error-details")),
             esc(&error.message)
         );
     }

@@ -251,7 +251,13 @@ impl<W: Write> Reporter<W> {
         match done {
             Done::File(file) => self.file(file),
             Done::Skipped(skip) => self.skipped(skip),
-            Done::Note(note) => self.note(note),
+            Done::Note(fallback) => {
+                let lang = match self.style {
+                    Style::Json => Lang::En,
+                    Style::Human(..) => crate::i18n::current(),
+                };
+                self.note(&fallback.text(lang))
+            }
         }
     }
 
@@ -266,8 +272,8 @@ impl<W: Write> Reporter<W> {
                 self.out,
                 "{}: {} — {}",
                 one_line(&skip.path.to_string_lossy()),
-                colour.yellow("skipped"),
-                skip.reason.describe()
+                colour.yellow(&t!("status-skipped")),
+                skip.reason.describe(crate::i18n::current())
             ),
         };
         if let Err(e) = result {
@@ -363,7 +369,11 @@ fn write_file(
     };
     match (&file.error, &file.output) {
         (Some(error), _) => {
-            writeln!(out, "{path}: {word} — {}", error.advice)?;
+            writeln!(
+                out,
+                "{path}: {word} — {}",
+                error.advice.text(crate::i18n::current())
+            )?;
             if detail == Detail::Verbose {
                 writeln!(out, "    detail: {}", one_line(&error.message))?;
             }
