@@ -335,19 +335,6 @@ fn a_camera_raw_refused_by_clean_still_shows_its_gps() {
     assert!(!output.exists());
 }
 
-/// ffmpeg's hash of the video and audio packets (nothing decoded).
-fn stream_md5(path: &Path) -> String {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-nostdin", "-i"])
-        .arg(path)
-        .args([
-            "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "md5", "-",
-        ])
-        .output()
-        .expect("ffmpeg is required: apt-get install ffmpeg");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// The streams ffprobe finds: codec, size and frame count of each.
 fn ffprobe_streams(path: &Path) -> String {
     let out = Command::new("ffprobe")

@@ -109,26 +109,6 @@ fn ffprobe_streams(path: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The MD5 of the video and audio packets (stream copy: nothing decoded).
-fn stream_md5(path: &Path) -> String {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-nostdin", "-i"])
-        .arg(path)
-        .args([
-            "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "md5", "-",
-        ])
-        .output()
-        .expect(INSTALL_FFMPEG);
-    let md5 = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(
-        md5.starts_with("MD5="),
-        "ffmpeg gave no stream hash for {}: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    md5
-}
-
 /// ExifTool tags (`-ee`, timed metadata included) that say where, who,
 /// which device or when. Empty values and the zero date ExifTool prints
 /// for a zeroed QuickTime time are not leaks.

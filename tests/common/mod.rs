@@ -1153,3 +1153,23 @@ pub fn assert_no_violations(original: &Path, output: &Path, bad: &[String]) {
         bad.join("\n  - ")
     );
 }
+
+/// The MD5 of the video and audio packets (stream copy: nothing decoded).
+pub fn stream_md5(path: &Path) -> String {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(path)
+        .args([
+            "-map", "0:v?", "-map", "0:a?", "-c", "copy", "-f", "md5", "-",
+        ])
+        .output()
+        .expect("ffmpeg is required: apt-get install ffmpeg");
+    let md5 = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        md5.starts_with("MD5="),
+        "ffmpeg gave no stream hash for {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    md5
+}
